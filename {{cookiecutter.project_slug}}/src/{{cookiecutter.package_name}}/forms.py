@@ -1,0 +1,47 @@
+"""The site's forms. Flask-WTF adds and checks a CSRF token on each."""
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from .users import PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice."""
+
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired(),
+            Length(
+                min=PASSWORD_MIN_LENGTH,
+                max=1024,
+                message=f"Use at least {PASSWORD_MIN_LENGTH} characters, and at most 1024.",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    )
+
+
+class RegisterForm(NewPasswordForm):
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired(),
+            Length(max=USERNAME_MAX_LENGTH),
+            Regexp(r"^[\w.@+-]+$", message="Use letters, digits and . @ + - _ only."),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class PasswordForm(NewPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])

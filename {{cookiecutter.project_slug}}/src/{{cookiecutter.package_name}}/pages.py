@@ -1,0 +1,58 @@
+"""The home page and the session viewer."""
+
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, render_template, request
+
+from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.route("/")
+def index():
+    """Who you are, and what to try."""
+    return render_template("index.html")
+
+
+@bp.route("/session")
+def viewer():
+    """Take apart the session cookie this request arrived with."""
+    interface = current_app.session_interface
+    name = interface.get_cookie_name(current_app)
+    value = request.cookies.get(name)
+    return render_template(
+        "session.html",
+        cookie_name=name,
+        value=value,
+        report=describe_cookie(interface, name, value) if value else None,
+    )
+
+
+def describe_cookie(interface, name, value):
+    """Everything the viewer shows about one cookie value, as plain data."""
+    report = {
+        "size": len(name) + 1 + len(value),
+        "budget": current_app.config["MAX_COOKIE_SIZE"],
+        "parts": split_cookie(value) if COOKIE_SHAPE.fullmatch(value) else None,
+    }
+    try:
+        cookie = interface.decode(current_app, value)
+    except InvalidSessionCookie as error:
+        report["error"] = str(error)
+        return report
+    now = datetime.now(UTC)
+    lifetime = current_app.permanent_session_lifetime
+    report.update(
+        error=None,
+        json=json.dumps(cookie.data, indent=2, sort_keys=True, ensure_ascii=False),
+        compressed=cookie.compressed,
+        signed_with_fallback=cookie.signed_with_fallback,
+        signed_at=cookie.signed_at,
+        age=now - cookie.signed_at,
+        expires_at=cookie.signed_at + lifetime,
+        permanent=cookie.data.get("_permanent", False),
+        csrf_token=cookie.data.get("csrf_token"),
+    )
+    return report

@@ -1,0 +1,411 @@
+"""Sessions kept in the browser as signed, readable JSON.
+
+Flask's default session already lives in a signed cookie. This interface
+keeps that idea and changes what is inside, so that the cookie is plain
+JSON that JavaScript, a proxy or a person can read, signed the way
+itsdangerous signs by default (the scheme it took from Django)::
+
+    [.]payload.timestamp.signature
+
+    payload    base64url(JSON), or base64url(zlib(JSON)) behind a leading "."
+               when compressing makes it shorter
+    timestamp  base64url(the signing time as a big-endian integer)
+    signature  base64url(HMAC-SHA1 over "payload.timestamp"), keyed with
+               SHA1(salt + "signer" + secret key)
+
+The data is *signed, not encrypted*: anyone holding the cookie can read
+it, and nobody can change it without the secret key. Never put a secret
+in the session.
+
+This module imports nothing else from the project, so it can be copied
+into any Flask 3.1 app::
+
+    SignedCookieSessionInterface().init_app(app)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
+from itsdangerous import (
+    BadData,
+    BadPayload,
+    BadSignature,
+    SignatureExpired,
+    URLSafeTimedSerializer,
+)
+from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous.serializer import Serializer
+from werkzeug.http import dump_cookie
+
+if TYPE_CHECKING:
+    from flask import Flask, Request, Response
+
+# Three or four dot-separated fields of the base64url alphabet; anything
+# else is not worth handing to the signer.
+COOKIE_SHAPE = re.compile(r"\.?[\w-]+\.[\w-]+\.[\w-]+", re.ASCII)
+
+
+class SessionConfigError(RuntimeError):
+    """The app's settings would make sessions insecure or unusable."""
+
+
+class InvalidSessionCookie(ValueError):
+    """A session cookie that cannot be trusted. The message says why."""
+
+
+class CookieTooLarge(RuntimeError):
+    """The session has outgrown what a browser will store in one cookie.
+
+    Browsers drop such a cookie without a word, and with it the user's
+    login and flash messages, so the error is raised on the server where
+    someone will see it.
+    """
+
+
+class StrictJSON:
+    """Compact JSON that refuses what it would silently change.
+
+    ``json.dumps`` turns ``{1: "a"}`` into ``{"1": "a"}`` and writes
+    ``NaN``, which JavaScript's ``JSON.parse`` rejects. A session that
+    reads back different from what was stored is a bug that shows up
+    far from its cause, so such values raise ``TypeError`` on the spot,
+    naming where they are. Tuples are the one exception: Flask's own
+    ``flash()`` stores them, and they come back as lists.
+    """
+
+    @staticmethod
+    def dumps(value: Any) -> str:
+        problem = _find_unstorable(value, "session")
+        if problem:
+            raise TypeError(problem)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    loads = staticmethod(json.loads)
+
+
+def _find_unstorable(value: Any, where: str) -> str | None:
+    """Describe the first part of ``value`` that JSON cannot hold as it is."""
+    if isinstance(value, str | bool | int | None):
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return f"{where} is {value!r}, which JSON cannot represent."
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return (
+                    f"{where} has the key {key!r}; JSON keys are strings, so it"
+                    f" would come back as {str(key)!r}. Use a string key."
+                )
+            problem = _find_unstorable(item, f"{where}[{key!r}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            problem = _find_unstorable(item, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    return (
+        f"{where} holds a {type(value).__name__}, which JSON cannot store. Store"
+        " str, int, float, bool, None, list or dict instead: a datetime as"
+        " .isoformat(), bytes as .hex(), a set as a sorted list."
+    )
+
+
+def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
+    """Name the keys that take the most room, for size error messages."""
+    sizes = sorted(
+        ((len(json.dumps(value, default=repr)), key) for key, value in data.items()),
+        reverse=True,
+    )
+    return ", ".join(f"{key!r} ({size} bytes)" for size, key in sizes[:count])
+
+
+class SessionSerializer(URLSafeTimedSerializer):
+    """itsdangerous's URL-safe timed serializer, with the payload made explicit.
+
+    The payload step is written out here rather than inherited so that
+    it can be read in one place, and so that inflating a compressed
+    payload stops at ``max_payload_size``: a few kilobytes of signed
+    zeros would otherwise inflate to megabytes on every request.
+    """
+
+    max_payload_size = 64 * 1024
+
+    def dump_payload(self, obj: Any) -> bytes:
+        payload = Serializer.dump_payload(self, obj)
+        if len(payload) > self.max_payload_size:
+            raise CookieTooLarge(
+                f"The session's JSON is {len(payload)} bytes, over the"
+                f" {self.max_payload_size}-byte limit on what a cookie may inflate"
+                f" to. Largest keys: {describe_largest_keys(obj)}."
+            )
+        compressed = zlib.compress(payload)
+        if len(compressed) < len(payload) - 1:
+            return b"." + base64_encode(compressed)
+        return base64_encode(payload)
+
+    def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
+        if not payload.startswith(b"."):
+            return super().load_payload(payload, *args, **kwargs)
+        try:
+            inflater = zlib.decompressobj()
+            inflated = inflater.decompress(
+                base64_decode(payload[1:]), self.max_payload_size
+            )
+        except (BadData, zlib.error) as error:
+            raise BadPayload("the compressed payload is corrupt") from error
+        if inflater.unconsumed_tail or not inflater.eof:
+            raise BadPayload(
+                f"the compressed payload inflates past {self.max_payload_size} bytes"
+                " or is cut short"
+            )
+        # Skip the mixin, which would try to inflate a second time.
+        return Serializer.load_payload(self, inflated, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class SessionCookie:
+    """A session cookie whose signature and age have been checked."""
+
+    data: dict[str, Any]
+    signed_at: datetime
+    compressed: bool
+    #: 0 when ``SECRET_KEY`` verified it; n for the n-th newest fallback key.
+    key_index: int
+
+    @property
+    def signed_with_fallback(self) -> bool:
+        return self.key_index > 0
+
+
+def split_cookie(value: str) -> tuple[str, str, str]:
+    """Split a cookie into its payload, timestamp and signature fields."""
+    payload, timestamp, signature = value.rsplit(".", 2)
+    return payload, timestamp, signature
+
+
+class SignedCookieSessionInterface(SessionInterface):
+    """Store the session in a cookie as signed JSON.
+
+    The session object is Flask's own :class:`SecureCookieSession`, so
+    ``session.modified`` and ``session.accessed`` work as they do with
+    the default interface: a ``Set-Cookie`` header is sent only when the
+    session changed, and ``Vary: Cookie`` whenever it was read.
+
+    Keys come from ``SECRET_KEY`` (signs and verifies) and
+    ``SECRET_KEY_FALLBACKS`` (verify only, newest last). A cookie that
+    only a fallback key verifies is signed again with ``SECRET_KEY`` on
+    the same response, so a key rotation moves active users along.
+    """
+
+    #: Mixed into the signing key so that a signature made for the
+    #: session cannot be replayed as one for another purpose that uses
+    #: the same secret key. The seed snippet's value.
+    salt = "cookie-session"
+
+    #: The hash behind the HMAC. SHA-1 is itsdangerous's default; HMAC
+    #: does not rely on the collision resistance that SHA-1 has lost.
+    digest_method = staticmethod(hashlib.sha1)
+
+    #: How the signing key is derived from the secret key and the salt.
+    #: ``"django-concat"`` is itsdangerous's default and Django's scheme;
+    #: Flask's built-in session uses ``"hmac"``, so its cookies do not
+    #: verify here, nor ours there.
+    key_derivation = "django-concat"
+
+    #: Turns the session dict into text and back.
+    serializer = StrictJSON
+
+    #: Flask's dict with change tracking.
+    session_class = SecureCookieSession
+
+    #: SameSite when ``SESSION_COOKIE_SAMESITE`` is unset. ``"Lax"``
+    #: keeps the cookie off cross-site POSTs, a first wall against CSRF.
+    default_samesite = "Lax"
+
+    def __init__(self) -> None:
+        # (keys, serializers): built once per set of keys, not per request.
+        self._serializer_cache: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+
+    def init_app(self, app: Flask) -> None:
+        """Check the app's session settings at start-up, then use this interface."""
+        self.check_config(app)
+        app.session_interface = self
+
+    def check_config(self, app: Flask) -> None:
+        """Raise :class:`SessionConfigError` for settings that cannot work."""
+        if not app.secret_key:
+            raise SessionConfigError(
+                "SECRET_KEY is not set, so sessions cannot be signed. Set the"
+                " FLASK_SECRET_KEY environment variable (for example in .env) to"
+                " the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        self.signing_keys(app)
+
+    def signing_keys(self, app: Flask) -> tuple[Any, ...]:
+        """The keys that verify, newest first; the first one also signs."""
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
+        if not isinstance(fallbacks, list | tuple):
+            raise SessionConfigError(
+                "SECRET_KEY_FALLBACKS must be a list of old keys, not"
+                f" {type(fallbacks).__name__}: Flask would take every character of a"
+                ' string as a key of its own. Write ["old-key"].'
+            )
+        return (app.secret_key, *reversed(fallbacks))
+
+    def get_serializers(self, app: Flask) -> tuple[SessionSerializer, ...]:
+        """One serializer per key, in the order of :meth:`signing_keys`.
+
+        One per key, rather than one holding every key, so that
+        :meth:`decode` can tell which key verified a cookie.
+        """
+        keys = self.signing_keys(app)
+        cached_keys, serializers = self._serializer_cache
+        if keys != cached_keys:
+            signer_kwargs = {
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            }
+            serializers = tuple(
+                SessionSerializer(
+                    key,
+                    salt=self.salt,
+                    serializer=self.serializer,
+                    signer_kwargs=signer_kwargs,
+                )
+                for key in keys
+            )
+            self._serializer_cache = (keys, serializers)
+        return serializers
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure unless the app runs in debug or testing mode.
+
+        Flask's default is off. Over plain HTTP a Secure cookie is not
+        sent at all, which is what a development server needs; anywhere
+        else the session must not travel unencrypted.
+        """
+        return app.config["SESSION_COOKIE_SECURE"] or not (app.debug or app.testing)
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        return app.config["SESSION_COOKIE_SAMESITE"] or self.default_samesite
+
+    def get_max_age(self, app: Flask) -> int:
+        """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
+
+        The browser is told the same through ``Expires`` for permanent
+        sessions, but a browser can be lied to; the signed timestamp
+        cannot.
+        """
+        return int(app.permanent_session_lifetime.total_seconds())
+
+    def decode(self, app: Flask, value: str) -> SessionCookie:
+        """Verify a cookie value and return what it holds.
+
+        Raises :class:`InvalidSessionCookie` with the reason when the
+        cookie is malformed, forged, expired, signed in the future, or
+        does not hold a JSON object.
+        """
+        if not COOKIE_SHAPE.fullmatch(value):
+            raise InvalidSessionCookie("malformed: not three base64url fields")
+        max_age = self.get_max_age(app)
+        for key_index, serializer in enumerate(self.get_serializers(app)):
+            try:
+                data, signed_at = serializer.loads(
+                    value, max_age=max_age, return_timestamp=True
+                )
+            except SignatureExpired as error:
+                # Raised only once the signature matched, so no other
+                # key needs to be tried.
+                raise InvalidSessionCookie(_expiry_reason(error, max_age)) from error
+            except BadSignature:
+                continue
+            except BadPayload as error:
+                raise InvalidSessionCookie(f"undecodable payload: {error}") from error
+            if not isinstance(data, dict):
+                raise InvalidSessionCookie(
+                    f"the payload is a JSON {type(data).__name__}, not an object"
+                )
+            return SessionCookie(data, signed_at, value.startswith("."), key_index)
+        raise InvalidSessionCookie("bad signature: no current or fallback key made it")
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not app.secret_key:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            cookie = self.decode(app, value)
+        except InvalidSessionCookie as error:
+            app.logger.info("Ignored the session cookie: %s", error)
+            session = self.session_class()
+            # Marked changed so that saving deletes the useless cookie.
+            session.modified = True
+            return session
+        session = self.session_class(cookie.data)
+        # Marked changed so that the response signs it with SECRET_KEY.
+        session.modified = cookie.signed_with_fallback
+        return session
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
+        name = self.get_cookie_name(app)
+        attributes = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+        # Caches must not hand one visitor's page, built from their
+        # session, to another.
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            if session.modified:
+                response.delete_cookie(name, **attributes)
+                response.vary.add("Cookie")
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        value = self.get_serializers(app)[0].dumps(dict(session))
+        header = dump_cookie(
+            name,
+            value,
+            expires=self.get_expiration_time(app, session),
+            max_size=0,  # checked below, as an error rather than a warning
+            **attributes,
+        )
+        if len(header) > response.max_cookie_size:
+            raise CookieTooLarge(
+                f"The session cookie would be {len(header)} bytes; browsers drop"
+                f" cookies over {response.max_cookie_size}. Largest keys:"
+                f" {describe_largest_keys(dict(session))}. Keep large data on the"
+                " server (in the database) and only its id in the session."
+            )
+        response.headers.add("Set-Cookie", header)
+        response.vary.add("Cookie")
+
+
+def _expiry_reason(error: SignatureExpired, max_age: int) -> str:
+    now = datetime.now(UTC)
+    signed_at = error.date_signed or now
+    if signed_at > now:
+        return f"future-dated: signed {math.ceil((signed_at - now).total_seconds())} s from now"
+    return f"expired: signed {int((now - signed_at).total_seconds())} s ago, the limit is {max_age} s"

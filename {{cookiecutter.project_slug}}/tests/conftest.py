@@ -1,0 +1,63 @@
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.db import init_db
+from {{ cookiecutter.package_name }}.users import create_user
+
+TEST_PASSWORD = "test-password"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "a test key, long enough to be realistic: 0123456789",
+            "DATABASE": str(tmp_path / "test.sqlite"),
+            "WTF_CSRF_ENABLED": False,
+            # Fast hashes: the scrypt default costs a tenth of a second each.
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
+    with app.app_context():
+        init_db()
+        create_user("test", TEST_PASSWORD)
+        create_user("other", TEST_PASSWORD)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="test", password=TEST_PASSWORD, next_path=None):
+        query = {"next": next_path} if next_path is not None else {}
+        return self._client.post(
+            "/auth/login",
+            query_string=query,
+            data={"username": username, "password": password},
+        )
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def session_cookie(client, app):
+    """The value of the session cookie the client holds, or None."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return cookie.value if cookie else None

@@ -1,0 +1,227 @@
+from typing import NamedTuple
+
+import pytest
+from flask import g, session
+
+from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
+
+
+def test_register_creates_a_user(client, app):
+    assert client.get("/auth/register").status_code == 200
+
+    response = client.post(
+        "/auth/register",
+        data={
+            "username": "alice",
+            "password": "a long password",
+            "confirm": "a long password",
+        },
+    )
+
+    assert response.headers["Location"] == "/auth/login"
+    with app.app_context():
+        assert get_user_by_name("alice") is not None
+
+
+class BadRegistration(NamedTuple):
+    username: str
+    password: str
+    confirm: str
+    message: str
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        BadRegistration(
+            "", "a long password", "a long password", "This field is required."
+        ),
+        BadRegistration("alice", "", "", "This field is required."),
+        BadRegistration("alice", "short", "short", "at least 8 characters"),
+        BadRegistration(
+            "alice", "a long password", "another one", "The passwords differ."
+        ),
+        BadRegistration("test", "a long password", "a long password", "already taken"),
+        BadRegistration("a b", "a long password", "a long password", "letters, digits"),
+    ],
+    ids=lambda case: case.message,
+)
+def test_register_rejects_bad_input(client, case):
+    response = client.post("/auth/register", data=case._asdict())
+
+    assert response.status_code == 200
+    assert case.message in response.get_data(as_text=True)
+
+
+def test_login_puts_the_user_id_in_the_session(client, auth):
+    assert client.get("/auth/login").status_code == 200
+
+    response = auth.login()
+
+    assert response.headers["Location"] == "/"
+    with client:
+        client.get("/")
+        assert session["user_id"] == 1
+        assert g.user["username"] == "test"
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("nobody", "test-password"), ("test", "wrong password")],
+)
+def test_login_rejects_wrong_credentials_alike(auth, username, password):
+    response = auth.login(username, password)
+
+    assert response.status_code == 200
+    assert "Incorrect username or password." in response.get_data(as_text=True)
+
+
+def test_login_clears_what_the_old_session_held(client, auth):
+    with client.session_transaction() as planted:
+        planted["planted"] = "by an attacker"
+
+    auth.login()
+
+    with client.session_transaction() as current:
+        assert "planted" not in current
+        assert current["user_id"] == 1
+
+
+def test_logout_clears_the_session(client, auth):
+    auth.login()
+
+    response = auth.logout()
+
+    assert response.headers["Location"] == "/"
+    with client.session_transaction() as current:
+        assert "user_id" not in current
+
+
+def test_logout_refuses_get(client, auth):
+    auth.login()
+
+    assert client.get("/auth/logout").status_code == 405
+    with client.session_transaction() as current:
+        assert current["user_id"] == 1
+
+
+def test_login_required_sends_visitors_to_login_and_back(client, auth):
+    response = client.get("/auth/password")
+
+    assert response.headers["Location"] == "/auth/login?next=/auth/password"
+    assert (
+        auth.login(next_path="/auth/password").headers["Location"] == "/auth/password"
+    )
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "https:evil.example",
+    ],
+)
+def test_login_ignores_a_next_that_leaves_the_site(auth, next_path):
+    assert auth.login(next_path=next_path).headers["Location"] == "/"
+
+
+def test_flash_is_shown_once(client, auth):
+    auth.login()
+
+    assert "Welcome, test." in client.get("/").get_data(as_text=True)
+    assert "Welcome, test." not in client.get("/").get_data(as_text=True)
+
+
+def test_register_flashes_success(client):
+    response = client.post(
+        "/auth/register",
+        data={"username": "dave", "password": "long enough", "confirm": "long enough"},
+        follow_redirects=True,
+    )
+
+    assert (
+        '<p class="flash flash-success" role="status">Your account is ready.'
+        in response.text
+    )
+
+
+def test_wrong_password_flashes_an_error(auth):
+    response = auth.login(password="wrong password")
+
+    assert '<p class="flash flash-error" role="status">Incorrect' in response.text
+
+
+def test_logout_flashes_info(client, auth):
+    auth.login()
+
+    response = client.post("/auth/logout", follow_redirects=True)
+
+    assert (
+        '<p class="flash flash-info" role="status">You have been logged out.'
+        in response.text
+    )
+
+
+def test_password_change_flashes_success(client, auth):
+    auth.login()
+
+    response = client.post(
+        "/auth/password",
+        data={
+            "current_password": "test-password",
+            "password": "a new password",
+            "confirm": "a new password",
+        },
+        follow_redirects=True,
+    )
+
+    assert "Your password has been changed." in response.text
+
+
+def test_change_password_needs_the_current_one(client, auth, app):
+    auth.login()
+
+    response = client.post(
+        "/auth/password",
+        data={
+            "current_password": "wrong",
+            "password": "a new password",
+            "confirm": "a new password",
+        },
+    )
+
+    assert "not your current password" in response.get_data(as_text=True)
+    with app.app_context():
+        assert authenticate("test", "test-password") is not None
+
+
+def test_change_password_replaces_the_hash(client, auth, app):
+    auth.login()
+
+    client.post(
+        "/auth/password",
+        data={
+            "current_password": "test-password",
+            "password": "a new password",
+            "confirm": "a new password",
+        },
+    )
+
+    with app.app_context():
+        assert authenticate("test", "test-password") is None
+        assert authenticate("test", "a new password") is not None
+
+
+def test_a_deleted_user_is_logged_out(client, auth, app):
+    auth.login()
+    with app.app_context():
+        from {{ cookiecutter.package_name }}.db import get_db
+
+        get_db().execute("DELETE FROM user WHERE username = 'test'")
+        get_db().commit()
+
+    assert "no longer exists" in client.get("/").get_data(as_text=True)
+    with client.session_transaction() as current:
+        assert "user_id" not in current

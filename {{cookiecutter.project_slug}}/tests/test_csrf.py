@@ -1,0 +1,43 @@
+import re
+
+import pytest
+
+from conftest import TEST_PASSWORD
+
+
+@pytest.fixture
+def app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+def csrf_token_from(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/logout"])
+def test_post_without_a_token_is_refused_kindly(client, path):
+    response = client.post(path, data={"username": "test", "password": TEST_PASSWORD})
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This form has expired" in page
+    assert "Traceback" not in page
+
+
+def test_post_with_the_token_from_the_form_succeeds(client):
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+
+    response = client.post(
+        "/auth/login",
+        data={"username": "test", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+
+    assert response.status_code == 302
+
+
+def test_the_token_secret_lives_in_the_session(client):
+    client.get("/auth/login")
+
+    with client.session_transaction() as current:
+        assert len(current["csrf_token"]) == 40

@@ -1,0 +1,37 @@
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.sessions import SessionConfigError
+
+
+def test_testing_flag_comes_from_test_config(app):
+    assert not create_app({"SECRET_KEY": "x" * 32}).testing
+    assert app.testing
+
+
+def test_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
+    with pytest.raises(SessionConfigError, match="FLASK_SECRET_KEY"):
+        create_app({"SECRET_KEY": None})
+
+
+def test_refuses_a_string_as_key_fallbacks():
+    with pytest.raises(SessionConfigError, match="must be a list"):
+        create_app({"SECRET_KEY": "x" * 32, "SECRET_KEY_FALLBACKS": "old-key"})
+
+
+def test_reads_prefixed_environment_variables(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("FLASK_PERMANENT_SESSION_LIFETIME", "600")
+    app = create_app()
+    assert app.secret_key == "from-the-environment"
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == 600
+
+
+def test_test_config_overrides_the_environment(monkeypatch):
+    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
+    assert create_app({"SECRET_KEY": "from-the-test"}).secret_key == "from-the-test"
+
+
+def test_uses_the_signed_json_session_interface(app):
+    assert type(app.session_interface).__name__ == "SignedCookieSessionInterface"

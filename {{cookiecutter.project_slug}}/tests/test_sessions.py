@@ -1,0 +1,336 @@
+"""The session interface on its own, in a bare Flask app: it needs nothing else."""
+
+import base64
+import json
+import logging
+import secrets
+import zlib
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+import pytest
+from flask import Flask, session
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from {{ cookiecutter.package_name }}.sessions import (
+    CookieTooLarge,
+    SessionConfigError,
+    SignedCookieSessionInterface,
+)
+
+SECRET = "the current secret key, 32 bytes or more"
+OLD_SECRET = "the previous secret key, also long enough"
+
+
+@pytest.fixture
+def app():
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, PERMANENT_SESSION_LIFETIME=60)
+    SignedCookieSessionInterface().init_app(app)
+
+    @app.post("/set")
+    def set_values():
+        from flask import request
+
+        session.update(request.get_json())
+        return "", 204
+
+    @app.get("/read")
+    def read():
+        return dict(session)
+
+    @app.get("/untouched")
+    def untouched():
+        return "no session here"
+
+    @app.post("/clear")
+    def clear():
+        session.clear()
+        return "", 204
+
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def cookie_of(client):
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+def now():
+    return int(datetime.now(UTC).timestamp())
+
+
+def mint(data, secret=SECRET, salt="cookie-session", signed_at=None):
+    """Sign ``data`` the way the seed snippet does: itsdangerous's defaults."""
+    serializer = URLSafeTimedSerializer(secret, salt=salt)
+    if signed_at is not None:
+        serializer.signer = type(
+            "FrozenSigner",
+            (TimestampSigner,),
+            {"get_timestamp": lambda self: signed_at},
+        )
+    return serializer.dumps(data)
+
+
+def test_round_trip(client):
+    client.post("/set", json={"user_id": 7, "name": "Zoë", "cart": [1, 2]})
+
+    assert client.get("/read").json == {"user_id": 7, "name": "Zoë", "cart": [1, 2]}
+
+
+def test_cookie_is_plain_json_anyone_can_read(client):
+    client.post("/set", json={"user_id": 7})
+
+    payload = cookie_of(client).split(".")[0]
+    assert json.loads(base64.urlsafe_b64decode(payload + "==")) == {"user_id": 7}
+
+
+def test_large_repetitive_payload_is_compressed(client):
+    client.post("/set", json={"notes": ["the same words again"] * 50})
+
+    assert cookie_of(client).startswith(".")
+    assert client.get("/read").json["notes"][49] == "the same words again"
+
+
+def test_a_cookie_minted_by_the_seed_snippet_loads(client):
+    client.set_cookie("session", mint({"user_id": 3, "note": "from the seed"}))
+
+    assert client.get("/read").json == {"user_id": 3, "note": "from the seed"}
+
+
+def test_our_cookie_loads_with_the_seed_serializer(client):
+    client.post("/set", json={"user_id": 3})
+
+    seed_serializer = URLSafeTimedSerializer(SECRET, salt="cookie-session")
+    assert seed_serializer.loads(cookie_of(client)) == {"user_id": 3}
+
+
+def flip(value, index):
+    char = value[index]
+    return value[:index] + ("A" if char != "A" else "B") + value[index + 1 :]
+
+
+class Tampering(NamedTuple):
+    name: str
+    change: object
+
+
+TAMPERINGS = [
+    Tampering("payload character", lambda v: flip(v, 2)),
+    Tampering("timestamp character", lambda v: flip(v, v.index(".") + 2)),
+    Tampering("signature character", lambda v: flip(v, len(v) - 3)),
+    Tampering("truncated", lambda v: v[:-1]),
+    Tampering("appended byte", lambda v: v + "A"),
+    Tampering("dropped signature", lambda v: v.rsplit(".", 1)[0]),
+    Tampering("swapped fields", lambda v: ".".join(reversed(v.split(".")))),
+    Tampering("not base64", lambda v: "!!!" + v),
+    Tampering("empty fields", lambda v: ".."),
+]
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS, ids=lambda t: t.name)
+def test_a_tampered_cookie_gives_an_empty_session(client, tampering):
+    client.post("/set", json={"user_id": 7})
+    client.set_cookie("session", tampering.change(cookie_of(client)))
+
+    assert client.get("/read").json == {}
+
+
+class Rejected(NamedTuple):
+    name: str
+    value: str
+    reason: str
+
+
+SEED_SIGNER = URLSafeTimedSerializer(SECRET, salt="cookie-session").make_signer()
+ZIP_BOMB = b"." + base64.urlsafe_b64encode(
+    zlib.compress(b"[" + b"0," * 500_000 + b"0]")
+)
+
+REJECTED = [
+    Rejected("wrong key", mint({"user_id": 1}, secret="another key"), "bad signature"),
+    Rejected("wrong salt", mint({"user_id": 1}, salt="other"), "bad signature"),
+    Rejected("expired", mint({"a": 1}, signed_at=now() - 61), "expired"),
+    Rejected("future", mint({"a": 1}, signed_at=now() + 3600), "future-dated"),
+    Rejected("a list", mint([1, 2]), "not an object"),
+    Rejected("a string", mint("user_id"), "not an object"),
+    Rejected("not json", SEED_SIGNER.sign(b"bm90IGpzb24").decode(), "undecodable"),
+    Rejected(
+        "zip bomb", SEED_SIGNER.sign(ZIP_BOMB.rstrip(b"=")).decode(), "inflates past"
+    ),
+    Rejected("malformed", "no dots at all", "malformed"),
+]
+
+
+@pytest.mark.parametrize("case", REJECTED, ids=lambda case: case.name)
+def test_a_rejected_cookie_is_logged_and_deleted(client, caplog, case):
+    client.set_cookie("session", case.value)
+
+    with caplog.at_level(logging.INFO):
+        assert client.get("/read").json == {}
+
+    assert case.reason in caplog.text
+    assert cookie_of(client) is None
+
+
+def test_the_signature_timestamp_enforces_the_lifetime(client):
+    client.set_cookie("session", mint({"a": 1}, signed_at=now() - 59))
+    assert client.get("/read").json == {"a": 1}
+
+    client.set_cookie("session", mint({"a": 1}, signed_at=now() - 61))
+    assert client.get("/read").json == {}
+
+
+def test_a_fallback_key_still_verifies_and_the_cookie_is_resigned(app, client):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
+    client.set_cookie("session", mint({"user_id": 5}, secret=OLD_SECRET))
+
+    response = client.get("/read")
+
+    assert response.json == {"user_id": 5}
+    assert "session=" in response.headers["Set-Cookie"]
+    current = URLSafeTimedSerializer(SECRET, salt="cookie-session")
+    assert current.loads(cookie_of(client)) == {"user_id": 5}
+
+
+def test_a_current_key_cookie_is_not_resigned(app, client):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
+    client.set_cookie("session", mint({"user_id": 5}))
+
+    assert "Set-Cookie" not in client.get("/read").headers
+
+
+def test_a_retired_key_no_longer_verifies(app, client):
+    client.set_cookie("session", mint({"user_id": 5}, secret=OLD_SECRET))
+
+    assert client.get("/read").json == {}
+
+
+@pytest.mark.parametrize("fallbacks", ["old-key", b"old-key", 42])
+def test_fallbacks_that_are_not_a_list_are_refused_at_start(fallbacks):
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=SECRET, SECRET_KEY_FALLBACKS=fallbacks)
+
+    with pytest.raises(SessionConfigError, match="must be a list"):
+        SignedCookieSessionInterface().init_app(app)
+
+
+class Unstorable(NamedTuple):
+    value: object
+    message: str
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        Unstorable(b"bytes", r"session\['value'\] holds a bytes.*\.hex\(\)"),
+        Unstorable(datetime(2026, 1, 1), r"holds a datetime.*\.isoformat\(\)"),
+        Unstorable({1, 2}, r"holds a set.*sorted list"),
+        Unstorable(
+            {"nested": [object()]}, r"session\['value'\]\['nested'\]\[0\] holds"
+        ),
+        Unstorable({1: "a"}, r"has the key 1.*come back as '1'"),
+        Unstorable(float("nan"), r"nan, which JSON cannot represent"),
+    ],
+    ids=lambda case: type(case.value).__name__,
+)
+def test_a_value_json_cannot_hold_raises_type_error(app, case):
+    with app.test_request_context():
+        session["value"] = case.value
+        response = app.make_response("")
+        with pytest.raises(TypeError, match=case.message):
+            app.session_interface.save_session(app, session, response)
+
+
+def test_tuples_are_stored_as_lists(client):
+    client.post("/set", json={})
+    with client.session_transaction() as current:
+        current["pair"] = ("a", 1)
+
+    assert client.get("/read").json["pair"] == ["a", 1]
+
+
+def test_an_oversized_cookie_raises_and_names_the_largest_keys(app):
+    with app.test_request_context():
+        session.update(big=secrets.token_urlsafe(4000), small=1)
+        response = app.make_response("")
+        with pytest.raises(CookieTooLarge, match=r"browsers drop.*'big' \(\d+ bytes\)"):
+            app.session_interface.save_session(app, session, response)
+
+
+def test_reading_the_session_adds_vary_cookie(client):
+    assert "Cookie" in client.get("/read").headers["Vary"]
+
+
+def test_an_untouched_session_sets_no_cookie_and_no_vary(client):
+    response = client.get("/untouched")
+
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
+
+
+def test_an_unchanged_session_is_not_sent_again(client):
+    client.post("/set", json={"a": 1})
+
+    assert "Set-Cookie" not in client.get("/read").headers
+
+
+def test_emptying_the_session_deletes_the_cookie(client):
+    client.post("/set", json={"a": 1})
+
+    response = client.post("/clear")
+
+    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+    assert cookie_of(client) is None
+
+
+class Attributes(NamedTuple):
+    config: dict
+    present: list
+    absent: list
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        Attributes({}, ["HttpOnly", "SameSite=Lax", "Path=/"], ["Secure", "Domain"]),
+        Attributes({"TESTING": False}, ["Secure"], []),
+        Attributes({"TESTING": False, "DEBUG": True}, [], ["Secure"]),
+        Attributes({"SESSION_COOKIE_SAMESITE": "Strict"}, ["SameSite=Strict"], []),
+        Attributes(
+            {"SESSION_COOKIE_DOMAIN": "example.org", "SESSION_COOKIE_PATH": "/app"},
+            ["Domain=example.org", "Path=/app"],
+            [],
+        ),
+        Attributes(
+            {"SESSION_COOKIE_PARTITIONED": True, "SESSION_COOKIE_SECURE": True},
+            ["Partitioned", "Secure"],
+            [],
+        ),
+    ],
+)
+def test_cookie_attributes_follow_the_config(app, case):
+    app.config.update(case.config)
+    with app.test_request_context():
+        session["a"] = 1
+        response = app.make_response("")
+        app.session_interface.save_session(app, session, response)
+    header = response.headers["Set-Cookie"]
+
+    for attribute in case.present:
+        assert attribute in header
+    for attribute in case.absent:
+        assert attribute not in header
+
+
+def test_serializers_are_built_once_per_set_of_keys(app):
+    interface = app.session_interface
+
+    assert interface.get_serializers(app) is interface.get_serializers(app)
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
+    assert len(interface.get_serializers(app)) == 2
