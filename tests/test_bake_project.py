@@ -1,0 +1,162 @@
+"""Bake the template over a set of answers and check what comes out."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import run
+
+CONTEXTS = [
+    pytest.param({}, id="defaults"),
+    pytest.param(
+        {"project_name": "Zoë's Café – Demo", "author_name": "Zoë O'Brien"},
+        id="apostrophes-and-accents",
+    ),
+    pytest.param(
+        {
+            "project_name": 'He said "hi" \\ then left',
+            "description": 'A "quoted" description with a \\ backslash',
+        },
+        id="quotes-and-backslashes",
+    ),
+    pytest.param({"project_name": "Ünïcødé セッション ☕"}, id="unicode"),
+    pytest.param(
+        # Cookiecutter renders answers given this way, so raw keeps the braces.
+        {"project_name": "{% raw %}Curly {{ braces }} and {% tags %}{% endraw %}"},
+        id="template-syntax",
+    ),
+    pytest.param(
+        {
+            "project_name": "'); import os; os.system('touch PWNED'); ('",
+            "author_name": '"""; raise SystemExit  #',
+        },
+        id="python-code",
+    ),
+]
+
+# Template syntax the bake must have consumed. The app's own Jinja templates are
+# copied as they are, so only a cookiecutter variable counts there.
+UNRENDERED = re.compile(r"\{\{ ?cookiecutter\.|\{%")
+UNRENDERED_IN_APP_TEMPLATES = re.compile(r"cookiecutter\.")
+
+
+@pytest.fixture(scope="session", params=CONTEXTS)
+def baked(request, cookies_session):
+    result = cookies_session.bake(extra_context=request.param)
+    assert result.exit_code == 0, result.exception
+    return result
+
+
+def answers(baked):
+    return {
+        key: value for key, value in baked.context.items() if isinstance(value, str)
+    }
+
+
+def test_bake_succeeds(baked):
+    assert baked.exception is None
+    assert (baked.project_path / "src" / baked.context["package_name"]).is_dir()
+
+
+def test_no_template_syntax_is_left(baked):
+    for path in baked.project_path.rglob("*"):
+        if not path.is_file() or ".venv" in path.parts:
+            continue
+        text = path.read_text(errors="replace")
+        for value in answers(baked).values():
+            text = text.replace(value, "").replace(json.dumps(value)[1:-1], "")
+        pattern = (
+            UNRENDERED_IN_APP_TEMPLATES if "templates" in path.parts else UNRENDERED
+        )
+        assert not pattern.search(text), path
+
+
+def test_answers_arrive_as_data(baked, baked_python):
+    package = baked.context["package_name"]
+    script = (
+        f"from {package} import create_app;"
+        "print(create_app({'SECRET_KEY': 'k' * 32}).config['PROJECT_NAME'])"
+    )
+    result = run(
+        [baked_python, "-c", script],
+        cwd=baked.project_path,
+        env={"PYTHONPATH": "src", "PYTHONIOENCODING": "utf8"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip("\n") == baked.context["project_name"]
+    assert not (baked.project_path / "PWNED").exists()
+
+
+def test_ruff_check_is_clean(baked):
+    result = run([sys.executable, "-m", "ruff", "check", "."], cwd=baked.project_path)
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_ruff_format_is_clean(baked):
+    result = run(
+        [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=baked.project_path
+    )
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_baked_suite_passes(baked, baked_python):
+    result = run(
+        [baked_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=baked.project_path,
+        env={"PYTHONPATH": "src"},
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"package_name": "class"}, "is a Python keyword"),
+        ({"package_name": "json"}, "would shadow the standard library"),
+        ({"package_name": "flask"}, "would shadow a package the project depends on"),
+        ({"package_name": "1st_app"}, "not starting with a digit"),
+        ({"package_name": "my-app"}, "must be lowercase ASCII letters"),
+        ({"package_name": "café"}, "must be lowercase ASCII letters"),
+        ({"project_slug": "My App"}, "project_slug 'My App' must be lowercase"),
+        ({"project_slug": "flask"}, "is the name of a package the project depends on"),
+        ({"package_name": "a" * 41}, "is longer than 40 characters"),
+        ({"author_email": "not-an-address"}, "is not an email address"),
+    ],
+)
+def test_an_unusable_answer_fails_in_the_hook(cookies, capfd, context, message):
+    result = cookies.bake(extra_context=context)
+
+    assert result.exit_code != 0
+    assert type(result.exception).__name__ == "FailedHookException"
+    assert message in capfd.readouterr().err
+    assert result.project_path is None
+
+
+def test_each_bake_gets_its_own_secret_key(cookies):
+    keys = []
+    for _ in range(2):
+        result = cookies.bake()
+        env = (result.project_path / ".env").read_text()
+        keys.append(re.search(r"^FLASK_SECRET_KEY=([0-9a-f]{64})$", env, re.M).group(1))
+
+    assert keys[0] != keys[1]
+
+
+def test_the_secret_key_never_reaches_git(default_project):
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    key = (default_project / ".env").read_text().split("FLASK_SECRET_KEY=")[1].strip()
+    subprocess.run([*git, "init", "-q"], cwd=default_project, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=default_project, check=True)
+
+    ignored = run(["git", "check-ignore", ".env"], cwd=default_project)
+    tracked = run(["git", "grep", "--cached", "-l", key], cwd=default_project)
+
+    assert ignored.returncode == 0
+    assert tracked.stdout == ""
