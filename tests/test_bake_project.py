@@ -105,9 +105,23 @@ def test_ruff_format_is_clean(baked):
     assert result.returncode == 0, result.stdout
 
 
+# Every bake runs the quick part of its suite; the default bake runs all of it,
+# through its README's test command.
+QUICK_TESTS = "not slow and not browser and not cluster"
+
+
 def test_baked_suite_passes(baked, baked_python):
     result = run(
-        [baked_python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [
+            baked_python,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            QUICK_TESTS,
+        ],
         cwd=baked.project_path,
         env={"PYTHONPATH": "src"},
     )
