@@ -177,7 +177,7 @@ def test_password_change_flashes_success(client, auth):
         follow_redirects=True,
     )
 
-    assert "Your password has been changed." in response.text
+    assert "Your password has been changed" in response.text
 
 
 def test_change_password_needs_the_current_one(client, auth, app):

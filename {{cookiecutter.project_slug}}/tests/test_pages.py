@@ -40,7 +40,8 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
     assert json.loads(decoded.replace("&#34;", '"'))["user_id"] == 1
     assert f"{len(value) + len('session=')} of 4093 bytes" in page
     assert "signed, not encrypted" in page
-    assert "Valid until" in page
+    assert "Idle deadline" in page
+    assert "Absolute deadline" in page
 
 
 def test_viewer_shows_the_csrf_token(client, app):

@@ -1,7 +1,7 @@
 """The site's forms. Flask-WTF adds and checks a CSRF token on each."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .users import PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH
@@ -41,6 +41,7 @@ class RegisterForm(NewPasswordForm):
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Remember me on this device")
 
 
 class PasswordForm(NewPasswordForm):
