@@ -55,6 +55,13 @@ class AuthActions:
     def logout(self):
         return self._client.post("/auth/logout")
 
+    def change_password(self, current=TEST_PASSWORD, new="a new password", **kwargs):
+        return self._client.post(
+            "/auth/password",
+            data={"current_password": current, "password": new, "confirm": new},
+            **kwargs,
+        )
+
 
 @pytest.fixture
 def auth(client):

@@ -167,15 +167,7 @@ def test_logout_flashes_info(client, auth):
 def test_password_change_flashes_success(client, auth):
     auth.login()
 
-    response = client.post(
-        "/auth/password",
-        data={
-            "current_password": "test-password",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-        follow_redirects=True,
-    )
+    response = auth.change_password(follow_redirects=True)
 
     assert "Your password has been changed" in response.text
 
@@ -183,14 +175,7 @@ def test_password_change_flashes_success(client, auth):
 def test_change_password_needs_the_current_one(client, auth, app):
     auth.login()
 
-    response = client.post(
-        "/auth/password",
-        data={
-            "current_password": "wrong",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-    )
+    response = auth.change_password(current="wrong")
 
     assert "not your current password" in response.get_data(as_text=True)
     with app.app_context():
@@ -200,14 +185,7 @@ def test_change_password_needs_the_current_one(client, auth, app):
 def test_change_password_replaces_the_hash(client, auth, app):
     auth.login()
 
-    client.post(
-        "/auth/password",
-        data={
-            "current_password": "test-password",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-    )
+    auth.change_password()
 
     with app.app_context():
         assert authenticate("test", "test-password") is None

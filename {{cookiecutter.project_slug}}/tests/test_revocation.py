@@ -3,17 +3,6 @@
 from conftest import AuthActions, session_cookie
 
 
-def change_password(client):
-    return client.post(
-        "/auth/password",
-        data={
-            "current_password": "test-password",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-    )
-
-
 def test_login_stores_the_epoch_and_issue_time(client, auth):
     auth.login()
 
@@ -72,7 +61,7 @@ def test_sign_out_everywhere_refuses_get(client, auth):
 def test_password_change_keeps_this_browser_signed_in(client, auth):
     auth.login()
 
-    change_password(client)
+    auth.change_password()
 
     assert "You are logged in as <strong>test</strong>" in client.get("/").text
     with client.session_transaction() as current:
@@ -85,7 +74,7 @@ def test_password_change_ends_every_other_session(app, client, auth):
     auth.login()
     old_cookie = session_cookie(client, app)
 
-    change_password(client)
+    auth.change_password()
 
     assert "You are not logged in" in other.get("/").text
     replay = app.test_client()
