@@ -40,11 +40,12 @@ def create_app(test_config=None):
     db.init_app(app)
     users.init_app(app)
 
-    from . import auth, errors, pages
+    from . import auth, errors, lab, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(lab.bp)
     app.add_url_rule("/", endpoint="index")
 
     return app

@@ -1,0 +1,163 @@
+import re
+import time
+from typing import NamedTuple
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from conftest import session_cookie
+
+OLD_KEY = "the key before the last rotation, long enough"
+
+
+def mint(app, data, secret=None, signed_at=None, monkeypatch=None):
+    """Sign ``data`` with the app's format, at ``signed_at`` if given."""
+    serializer = URLSafeTimedSerializer(secret or app.secret_key, salt="cookie-session")
+    if signed_at is None:
+        return serializer.dumps(data)
+    with monkeypatch.context() as clock:
+        clock.setattr("time.time", lambda: signed_at)
+        return serializer.dumps(data)
+
+
+def judge(client, value):
+    page = client.post("/session/lab", data={"cookie": value}).get_data(as_text=True)
+    verdict = re.search(r'data-verdict="([\w-]+)"', page)
+    return (verdict.group(1) if verdict else None), page
+
+
+def test_lab_starts_from_the_visitors_own_cookie(client, auth, app):
+    auth.login()
+    sent = session_cookie(client, app)
+
+    page = client.get("/session/lab").get_data(as_text=True)
+
+    assert sent in page
+    assert "<textarea" in page
+
+
+def test_lab_judges_a_valid_cookie_and_names_the_current_key(client, app):
+    verdict, page = judge(client, mint(app, {"user_id": 7}))
+
+    assert verdict == "valid"
+    assert "the current key, <code>SECRET_KEY</code>" in page
+    assert "&#34;user_id&#34;: 7" in page
+
+
+def test_lab_names_the_fallback_key_that_verified(client, app):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, "the newest old key, long enough"]
+
+    verdict, page = judge(client, mint(app, {"user_id": 7}, secret=OLD_KEY))
+
+    assert verdict == "valid"
+    assert "fallback key 2" in page
+    assert "number 2\n            from the end" in page
+
+
+class Verdict(NamedTuple):
+    name: str
+    value: object  # the cookie, or a function of (app, monkeypatch) that makes it
+    verdict: str
+    says: str
+
+
+VERDICTS = [
+    Verdict(
+        "expired",
+        lambda app, mp: mint(
+            app, {"a": 1}, signed_at=time.time() - 32 * 86400, monkeypatch=mp
+        ),
+        "expired",
+        "signed 27648",
+    ),
+    Verdict(
+        "future",
+        lambda app, mp: mint(
+            app, {"a": 1}, signed_at=time.time() + 3600, monkeypatch=mp
+        ),
+        "future",
+        "signed 3600 s from now",
+    ),
+    Verdict(
+        "another key",
+        lambda app, mp: mint(app, {"user_id": 1}, secret="someone else's key"),
+        "bad-signature",
+        "bad signature",
+    ),
+    Verdict(
+        "edited payload",
+        lambda app, mp: "eyJ1c2VyX2lkIjoxfQ" + mint(app, {"user_id": 2})[18:],
+        "bad-signature",
+        "bad signature",
+    ),
+    Verdict("not a cookie", "hello", "malformed", "not three base64url fields"),
+    Verdict(
+        "a list",
+        lambda app, mp: mint(app, [1, 2]),
+        "malformed",
+        "a JSON list, not an object",
+    ),
+    Verdict(
+        "not JSON",
+        lambda app, mp: (
+            URLSafeTimedSerializer(app.secret_key, salt="cookie-session")
+            .make_signer()
+            .sign(b"bm90IGpzb24")
+            .decode()
+        ),
+        "malformed",
+        "undecodable payload",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", VERDICTS, ids=lambda case: case.name)
+def test_lab_says_why_a_cookie_is_refused(client, app, monkeypatch, case):
+    value = case.value(app, monkeypatch) if callable(case.value) else case.value
+
+    verdict, page = judge(client, value)
+
+    assert verdict == case.verdict
+    assert case.says in page
+
+
+def test_lab_never_signs_or_changes_the_session(client, app):
+    value = mint(app, {"user_id": 1})
+
+    response = client.post("/session/lab", data={"cookie": value})
+
+    assert "Set-Cookie" not in response.headers
+    assert session_cookie(client, app) is None
+
+
+def test_lab_trims_whitespace_around_a_pasted_cookie(client, app):
+    verdict, _ = judge(client, f"\n  {mint(app, {'a': 1})}  \n")
+
+    assert verdict == "valid"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("", "This field is required."), ("a" * 8193, "at most a few kilobytes")],
+)
+def test_lab_refuses_an_empty_or_oversized_value(client, value, message):
+    verdict, page = judge(client, value)
+
+    assert verdict is None
+    assert message in page
+
+
+def test_lab_needs_a_csrf_token(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    response = client.post("/session/lab", data={"cookie": mint(app, {"a": 1})})
+
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/session"])
+def test_lab_is_linked_from(client, auth, path):
+    auth.login()
+
+    assert 'href="/session/lab"' in client.get(path).get_data(as_text=True)
