@@ -35,10 +35,11 @@ def create_app(test_config=None):
     SignedCookieSessionInterface().init_app(app)
     csrf.init_app(app)
 
-    from . import db, users
+    from . import db, session_cli, users
 
     db.init_app(app)
     users.init_app(app)
+    session_cli.init_app(app)
 
     from . import auth, errors, lab, pages
 
