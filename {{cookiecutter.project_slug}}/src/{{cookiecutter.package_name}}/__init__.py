@@ -48,17 +48,19 @@ def create_app(test_config=None):
     SignedCookieSessionInterface().init_app(app)
     csrf.init_app(app)
 
-    from . import db, headers, users
+    from . import db, headers, session_cli, users
 
     db.init_app(app)
     users.init_app(app)
     headers.init_app(app)
+    session_cli.init_app(app)
 
-    from . import auth, errors, pages
+    from . import auth, errors, lab, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(lab.bp)
     app.add_url_rule("/", endpoint="index")
 
     return app

@@ -63,7 +63,16 @@ class SessionConfigError(RuntimeError):
 
 
 class InvalidSessionCookie(ValueError):
-    """A session cookie that cannot be trusted. The message says why."""
+    """A session cookie that cannot be trusted. The message says why.
+
+    ``kind`` names the reason for programs: ``"malformed"``,
+    ``"bad-signature"``, ``"expired"`` or ``"future"``, the codes of the
+    shared test vectors.
+    """
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class CookieTooLarge(RuntimeError):
@@ -419,12 +428,16 @@ class SignedCookieSessionInterface(SessionInterface):
         does not hold a JSON object.
         """
         if not COOKIE_SHAPE.fullmatch(value):
-            raise InvalidSessionCookie("malformed: not three base64url fields")
+            raise InvalidSessionCookie(
+                "malformed: not three base64url fields", "malformed"
+            )
         if not _is_canonical_base64(value.rpartition(".")[2]):
             # The last character of a base64 field has spare bits, which
             # decoding ignores: without this check, four spellings of
             # every signature would verify.
-            raise InvalidSessionCookie("malformed: the signature is not canonical")
+            raise InvalidSessionCookie(
+                "malformed: the signature is not canonical", "malformed"
+            )
         max_age = self.get_max_age(app)
         for key_index, serializer in enumerate(self.get_serializers(app)):
             try:
@@ -434,17 +447,22 @@ class SignedCookieSessionInterface(SessionInterface):
             except SignatureExpired as error:
                 # Raised only once the signature matched, so no other
                 # key needs to be tried.
-                raise InvalidSessionCookie(_expiry_reason(error, max_age)) from error
+                raise _expiry_error(error, max_age) from error
             except BadSignature:
                 continue
             except BadPayload as error:
-                raise InvalidSessionCookie(f"undecodable payload: {error}") from error
+                raise InvalidSessionCookie(
+                    f"undecodable payload: {error}", "malformed"
+                ) from error
             if not isinstance(data, dict):
                 raise InvalidSessionCookie(
-                    f"the payload is a JSON {type(data).__name__}, not an object"
+                    f"the payload is a JSON {type(data).__name__}, not an object",
+                    "malformed",
                 )
             return SessionCookie(data, signed_at, value.startswith("."), key_index)
-        raise InvalidSessionCookie("bad signature: no current or fallback key made it")
+        raise InvalidSessionCookie(
+            "bad signature: no current or fallback key made it", "bad-signature"
+        )
 
     def open_session(self, app: Flask, request: Request) -> SignedSession | None:
         if not app.secret_key:
@@ -515,9 +533,16 @@ def _is_canonical_base64(field: str) -> bool:
         return False
 
 
-def _expiry_reason(error: SignatureExpired, max_age: int) -> str:
+def _expiry_error(error: SignatureExpired, max_age: int) -> InvalidSessionCookie:
     now = datetime.now(UTC)
     signed_at = error.date_signed or now
     if signed_at > now:
-        return f"future-dated: signed {math.ceil((signed_at - now).total_seconds())} s from now"
-    return f"expired: signed {int((now - signed_at).total_seconds())} s ago, the limit is {max_age} s"
+        ahead = math.ceil((signed_at - now).total_seconds())
+        return InvalidSessionCookie(
+            f"future-dated: signed {ahead} s from now", "future"
+        )
+    return InvalidSessionCookie(
+        f"expired: signed {int((now - signed_at).total_seconds())} s ago,"
+        f" the limit is {max_age} s",
+        "expired",
+    )
