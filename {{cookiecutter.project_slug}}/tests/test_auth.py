@@ -53,6 +53,19 @@ def test_register_rejects_bad_input(client, case):
     assert case.message in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/password"])
+def test_form_fields_carry_no_empty_attributes(client, auth, path):
+    auth.login()
+
+    assert '="None"' not in client.get(path).text
+
+
+def test_a_field_with_an_error_is_marked_invalid(client):
+    response = client.post("/auth/register", data={"username": "a b"})
+
+    assert 'aria-invalid="true"' in response.text
+
+
 def test_login_puts_the_user_id_in_the_session(client, auth):
     assert client.get("/auth/login").status_code == 200
 

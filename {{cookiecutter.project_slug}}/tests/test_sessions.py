@@ -151,6 +151,8 @@ REJECTED = [
         "zip bomb", SEED_SIGNER.sign(ZIP_BOMB.rstrip(b"=")).decode(), "inflates past"
     ),
     Rejected("malformed", "no dots at all", "malformed"),
+    Rejected("NaN", SEED_SIGNER.sign(b"eyJhIjpOYU59").decode(), "undecodable"),
+    Rejected("far future", mint({"a": 1}, signed_at=2**62), "out of range"),
 ]
 
 

@@ -102,7 +102,14 @@ class StrictJSON:
             raise TypeError(problem)
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    loads = staticmethod(json.loads)
+    @staticmethod
+    def loads(text: str) -> Any:
+        return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _find_unstorable(value: Any, where: str) -> str | None:
@@ -453,6 +460,11 @@ class SignedCookieSessionInterface(SessionInterface):
             except BadPayload as error:
                 raise InvalidSessionCookie(
                     f"undecodable payload: {error}", "malformed"
+                ) from error
+            except (OverflowError, ValueError, OSError) as error:
+                # A signed timestamp too far out to be a date.
+                raise InvalidSessionCookie(
+                    "malformed: the timestamp is out of range", "malformed"
                 ) from error
             if not isinstance(data, dict):
                 raise InvalidSessionCookie(
