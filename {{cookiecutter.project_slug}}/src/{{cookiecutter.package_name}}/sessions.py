@@ -26,6 +26,7 @@ into any Flask 3.1 app::
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 import re
@@ -40,9 +41,10 @@ from itsdangerous import (
     BadPayload,
     BadSignature,
     SignatureExpired,
+    TimestampSigner,
     URLSafeTimedSerializer,
 )
-from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
 from itsdangerous.serializer import Serializer
 from werkzeug.http import dump_cookie
 
@@ -133,6 +135,44 @@ def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
     return ", ".join(f"{key!r} ({size} bytes)" for size, key in sizes[:count])
 
 
+class SessionSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, with the work on its key done once.
+
+    itsdangerous derives the signing key from the secret key and the salt,
+    and sets up an HMAC with it, on every sign and every verify, although
+    both depend on the key alone. Here they are done when the signer is
+    built, and each signature starts from a copy of the prepared HMAC: the
+    same bytes, for less work on every request.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Newest key first: it signs, and it is the likeliest to verify.
+        self.prepared_macs = [
+            hmac.new(self.derive_key(key), digestmod=self.digest_method)
+            for key in reversed(self.secret_keys)
+        ]
+
+    def _mac(self, prepared: Any, value: bytes) -> bytes:
+        mac = prepared.copy()
+        mac.update(value)
+        return mac.digest()
+
+    def get_signature(self, value: str | bytes) -> bytes:
+        return base64_encode(self._mac(self.prepared_macs[0], want_bytes(value)))
+
+    def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
+        try:
+            signature = base64_decode(sig)
+        except BadData:
+            return False
+        value = want_bytes(value)
+        return any(
+            hmac.compare_digest(signature, self._mac(prepared, value))
+            for prepared in self.prepared_macs
+        )
+
+
 class SessionSerializer(URLSafeTimedSerializer):
     """itsdangerous's URL-safe timed serializer, with the payload made explicit.
 
@@ -143,6 +183,7 @@ class SessionSerializer(URLSafeTimedSerializer):
     """
 
     max_payload_size = 64 * 1024
+    default_signer = SessionSigner
 
     def dump_payload(self, obj: Any) -> bytes:
         payload = Serializer.dump_payload(self, obj)
