@@ -25,6 +25,7 @@ into any Flask 3.1 app::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -184,6 +185,19 @@ class SessionSerializer(URLSafeTimedSerializer):
 
     max_payload_size = 64 * 1024
     default_signer = SessionSigner
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        """The signer for ``salt``; the one for this serializer's salt is kept.
+
+        itsdangerous builds a new signer for every ``dumps`` and ``loads``.
+        """
+        if salt is None:
+            return self._signer
+        return super().make_signer(salt)
+
+    @functools.cached_property
+    def _signer(self) -> TimestampSigner:
+        return super().make_signer()
 
     def dump_payload(self, obj: Any) -> bytes:
         payload = Serializer.dump_payload(self, obj)
