@@ -87,41 +87,47 @@ class StrictJSON:
 
     @staticmethod
     def dumps(value: Any) -> str:
-        problem = _find_unstorable(value, "session")
+        problem = _find_unstorable(value)
         if problem:
-            raise TypeError(problem)
+            raise TypeError(f"session{problem}")
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     loads = staticmethod(json.loads)
 
 
-def _find_unstorable(value: Any, where: str) -> str | None:
-    """Describe the first part of ``value`` that JSON cannot hold as it is."""
+def _find_unstorable(value: Any) -> str | None:
+    """Describe the first part of ``value`` that JSON cannot hold as it is.
+
+    The description starts with where that part is, as subscripts such
+    as ``['cart'][2]``. They are added on the way back out of the
+    recursion, so that a session with nothing wrong, the usual case on
+    every request, costs no string formatting at all.
+    """
     if isinstance(value, str | bool | int | None):
         return None
     if isinstance(value, float):
         if math.isfinite(value):
             return None
-        return f"{where} is {value!r}, which JSON cannot represent."
+        return f" is {value!r}, which JSON cannot represent."
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 return (
-                    f"{where} has the key {key!r}; JSON keys are strings, so it"
+                    f" has the key {key!r}; JSON keys are strings, so it"
                     f" would come back as {str(key)!r}. Use a string key."
                 )
-            problem = _find_unstorable(item, f"{where}[{key!r}]")
+            problem = _find_unstorable(item)
             if problem:
-                return problem
+                return f"[{key!r}]{problem}"
         return None
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            problem = _find_unstorable(item, f"{where}[{index}]")
+            problem = _find_unstorable(item)
             if problem:
-                return problem
+                return f"[{index}]{problem}"
         return None
     return (
-        f"{where} holds a {type(value).__name__}, which JSON cannot store. Store"
+        f" holds a {type(value).__name__}, which JSON cannot store. Store"
         " str, int, float, bool, None, list or dict instead: a datetime as"
         " .isoformat(), bytes as .hex(), a set as a sorted list."
     )
