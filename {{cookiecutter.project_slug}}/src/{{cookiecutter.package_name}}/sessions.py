@@ -197,7 +197,7 @@ class SessionSerializer(URLSafeTimedSerializer):
 
         itsdangerous builds a new signer for every ``dumps`` and ``loads``.
         """
-        if salt is None:
+        if salt is None or salt == self.salt:
             return self._signer
         return super().make_signer(salt)
 
