@@ -149,7 +149,8 @@ class SessionSigner(TimestampSigner):
     and sets up an HMAC with it, on every sign and every verify, although
     both depend on the key alone. Here they are done when the signer is
     built, and each signature starts from a copy of the prepared HMAC: the
-    same bytes, for less work on every request.
+    same bytes, for less work on every request. The algorithm is always
+    itsdangerous's default, an HMAC over ``digest_method``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
