@@ -1,0 +1,43 @@
+"""The benchmark runs with the README's command and writes every figure."""
+
+import json
+import math
+import shutil
+
+import pytest
+
+from conftest import TEMPLATE, readme_command, run
+
+
+@pytest.fixture(scope="module")
+def bench_results(tmp_path_factory):
+    """The README's benchmark command, cut to one short repeat of everything."""
+    if not shutil.which("ab"):
+        # The README's test command needs only Python; .ci/run installs ab.
+        pytest.skip("ApacheBench is not installed: apt-get install apache2-utils")
+    command = readme_command(TEMPLATE / "README.md", "## Measured speed")
+    output = tmp_path_factory.mktemp("bench") / "bench.json"
+    quick = f"{command} --repeats 1 --seconds 1 --json {output}"
+
+    result = run(quick, TEMPLATE, shell=True, timeout=600)
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(output.read_text())
+
+
+def test_the_benchmark_measures_every_payload_route_and_target(bench_results):
+    assert [row["payload"] for row in bench_results["sessions"]] == [
+        "signed-in user",
+        "+ 2 flashes, CSRF token",
+        "2 KB payload",
+    ]
+    assert len(bench_results["targets"]) == 8
+    assert all(math.isfinite(target["ratio"]) for target in bench_results["targets"])
+    assert bench_results["gunicorn"]["write_requests"] > 0
+    assert bench_results["gunicorn"]["plain_requests"] > 0
+
+
+def test_no_cookie_of_ours_is_larger_than_flasks(bench_results):
+    # Sizes, unlike times, are the same on every run, so this target is a test.
+    for row in bench_results["sessions"]:
+        assert row["ours_cookie_bytes"] <= row["flask_cookie_bytes"], row["payload"]
