@@ -24,6 +24,9 @@ def create_app(test_config=None):
         PROJECT_NAME={{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
         DATABASE=os.path.join(app.instance_path, "app.sqlite"),
         PASSWORD_HASH_METHOD="scrypt",
+        # Production settings, explained in deployment.py.
+        TRUSTED_PROXIES=0,
+        INSTANCE_NAME=None,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -35,9 +38,10 @@ def create_app(test_config=None):
     SignedCookieSessionInterface().init_app(app)
     csrf.init_app(app)
 
-    from . import db, users
+    from . import db, deployment, users
 
     db.init_app(app)
+    deployment.init_app(app)
     users.init_app(app)
 
     from . import auth, errors, pages
