@@ -1,0 +1,248 @@
+"""A visitor's journey through the app in a real Chromium, served by gunicorn.
+
+The app runs as in production (not debug, not testing), so its session
+cookie is Secure: Chromium treats http://127.0.0.1 as a secure context
+and sends it back. Screenshots of each step land in the test's folder
+under pytest's base temp directory; ``pytest -m browser -rP`` prints it.
+"""
+
+import json
+import struct
+import time
+import zlib
+
+import pytest
+from itsdangerous.encoding import base64_decode, bytes_to_int
+
+from {{ cookiecutter.package_name }}.sessions import split_cookie
+from servers import free_port, gunicorn, make_database, require
+
+pytestmark = pytest.mark.browser
+
+SECRET_KEY = "the browser test's key, long enough to be realistic"
+# Seconds a form stays valid on the second server, which shows the
+# expired-form page. The first keeps Flask-WTF's default hour.
+SHORT_FORM_LIFETIME = 1
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The viewer's second decode, done by the page's own script where the
+# app has one; the journey compares it with the server's when present.
+BROWSER_DECODE = "#browser-decode"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """Two servers of one app on one database: normal forms, and short-lived ones."""
+    folder = tmp_path_factory.mktemp("servers")
+    database = str(folder / "app.sqlite")
+    make_database(database)
+    settings = {"SECRET_KEY": SECRET_KEY, "DATABASE": database}
+    short = {**settings, "WTF_CSRF_TIME_LIMIT": SHORT_FORM_LIFETIME}
+    main_port, short_port = free_port(), free_port()
+    with (
+        gunicorn(main_port, settings, folder / "main.log"),
+        gunicorn(short_port, short, folder / "short.log"),
+    ):
+        yield f"http://127.0.0.1:{main_port}", f"http://127.0.0.1:{short_port}"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = require("chromium", "REQUIRE_BROWSER")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+class Camera:
+    """Numbered screenshots of a page, in one folder."""
+
+    def __init__(self, page, folder):
+        self.page = page
+        self.folder = folder
+        self.count = 0
+
+    def shoot(self, step):
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{step}.png"
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+
+def flashes(page):
+    return page.locator(".flash").all_inner_texts()
+
+
+def signed_in_user(page):
+    who = page.locator("nav .who")
+    return who.inner_text() if who.count() else None
+
+
+def cookie_names(page):
+    return {cookie["name"] for cookie in page.context.cookies()}
+
+
+def session_cookie(page):
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "session"]
+    return cookie
+
+
+def log_in(page, username, password):
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def test_a_visit_from_registration_to_logout(page, servers, tmp_path):
+    site, short_form_site = servers
+    camera = Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+
+    page.goto(f"{site}/auth/register")
+    page.fill("#username", "ada")
+    page.fill("#password", "correct horse battery")
+    page.fill("#confirm", "correct horse battery")
+    page.click("button[type=submit]")
+    camera.shoot("registered")
+    assert flashes(page) == ["Your account is ready. Please log in."]
+
+    page.reload()
+    camera.shoot("flash-shown-once")
+    assert flashes(page) == []
+
+    page.goto(f"{site}/auth/password")
+    assert page.url == f"{site}/auth/login?next=/auth/password"
+    log_in(page, "ada", "correct horse battery")
+    camera.shoot("logged-in-to-next")
+    assert page.url == f"{site}/auth/password"
+    assert flashes(page) == ["Welcome, ada."]
+    assert signed_in_user(page) == "ada"
+
+    page.goto(f"{site}/session")
+    viewer = camera.shoot("session-viewer")
+    server_decode = json.loads(page.inner_text("pre.json"))
+    assert server_decode["user_id"] == 1
+    assert split_cookie(session_cookie(page)["value"])[0] in page.inner_text(".cookie")
+    if page.locator(BROWSER_DECODE).count():
+        assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
+    assert distinct_colours(viewer.read_bytes()) > 16
+
+    page.context.add_cookies([tampered(session_cookie(page))])
+    page.goto(site)
+    camera.shoot("cookie-tampered")
+    assert signed_in_user(page) is None
+    assert "session" not in cookie_names(page)
+    assert page.locator("nav").get_by_role("link", name="Log in").is_visible()
+
+    page.goto(f"{short_form_site}/auth/login")
+    wait_until_expired(page.input_value("#csrf_token"), SHORT_FORM_LIFETIME)
+    with page.expect_response(
+        lambda response: response.request.method == "POST"
+    ) as sent:
+        log_in(page, "ada", "correct horse battery")
+    camera.shoot("form-expired")
+    assert sent.value.status == 400
+    assert "This form has expired" in page.inner_text("main")
+    assert signed_in_user(page) is None
+
+    page.goto(f"{site}/auth/login")
+    log_in(page, "ada", "correct horse battery")
+    assert signed_in_user(page) == "ada"
+    page.get_by_role("button", name="Log out").click()
+    camera.shoot("logged-out")
+    assert flashes(page) == ["You have been logged out."]
+    assert signed_in_user(page) is None
+
+
+def tampered(cookie):
+    """The cookie with one character of its payload changed.
+
+    Not the last character of the signature: its low bits are base64
+    padding, so some changes there would decode to the same signature.
+    """
+    value = cookie["value"]
+    middle = len(split_cookie(value)[0]) // 2
+    changed = "B" if value[middle] == "A" else "A"
+    return {**cookie, "value": value[:middle] + changed + value[middle + 1 :]}
+
+
+def wait_until_expired(token, lifetime):
+    """Wait until a Flask-WTF token is older than ``lifetime`` seconds.
+
+    The token carries its signing time, in whole seconds, in the same
+    format as the session cookie; it expires once the age in whole
+    seconds exceeds the lifetime.
+    """
+    signed_at = bytes_to_int(base64_decode(split_cookie(token)[1]))
+    time.sleep(max(0, signed_at + lifetime + 1 - time.time()))
+
+
+def distinct_colours(png):
+    """Count the pixel colours of an 8-bit RGB(A) PNG, decoded with zlib alone."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, position = {}, 8
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        kind = png[position + 4 : position + 8]
+        chunks.setdefault(kind, []).append(png[position + 8 : position + 8 + length])
+        position += 12 + length
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(
+        ">IIBBBBB", chunks[b"IHDR"][0]
+    )
+    assert (depth, colour_type, interlace) in {(8, 2, 0), (8, 6, 0)}
+    pixel = 3 if colour_type == 2 else 4
+    stride = width * pixel
+    data = zlib.decompress(b"".join(chunks[b"IDAT"]))
+    previous = bytearray(stride)
+    colours = set()
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = data[start], bytearray(data[start + 1 : start + 1 + stride])
+        unfilter(kind, line, previous, pixel)
+        pixels = bytes(line)
+        colours.update(pixels[i : i + pixel] for i in range(0, stride, pixel))
+        previous = line
+    return len(colours)
+
+
+def unfilter(kind, line, previous, pixel):
+    """Undo one PNG filter on a scanline, in place (PNG spec, section 9)."""
+    if kind == 0:
+        return
+    for i in range(len(line)):
+        left = line[i - pixel] if i >= pixel else 0
+        up = previous[i]
+        if kind == 1:
+            line[i] = (line[i] + left) & 0xFF
+        elif kind == 2:
+            line[i] = (line[i] + up) & 0xFF
+        elif kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+        elif kind == 4:
+            upper_left = previous[i - pixel] if i >= pixel else 0
+            estimate = left + up - upper_left
+            nearest = min(
+                (abs(estimate - left), 0, left),
+                (abs(estimate - up), 1, up),
+                (abs(estimate - upper_left), 2, upper_left),
+            )[2]
+            line[i] = (line[i] + nearest) & 0xFF
