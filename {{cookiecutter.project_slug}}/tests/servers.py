@@ -116,6 +116,8 @@ def gunicorn(port, settings, log_path):
         f"127.0.0.1:{port}",
         "--workers",
         "1",
+        # Else every instance would open the same control socket in $HOME.
+        "--no-control-socket",
         "{{ cookiecutter.package_name }}:create_app()",
     ]
     env = {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
