@@ -35,6 +35,15 @@ CHROMIUM_FLAGS = [
 # The viewer's second decode, done by the page's own script where the
 # app has one; the journey compares it with the server's when present.
 BROWSER_DECODE = "#browser-decode"
+# The page's script decodes asynchronously; wait until it has written JSON.
+HOLDS_JSON = """selector => {
+    try {
+        JSON.parse(document.querySelector(selector).textContent);
+        return true;
+    } catch {
+        return false;
+    }
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +152,7 @@ def test_a_visit_from_registration_to_logout(page, servers, tmp_path):
     assert server_decode["user_id"] == 1
     assert split_cookie(session_cookie(page)["value"])[0] in page.inner_text(".cookie")
     if page.locator(BROWSER_DECODE).count():
+        page.wait_for_function(HOLDS_JSON, arg=BROWSER_DECODE)
         assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
     assert distinct_colours(viewer.read_bytes()) > 16
 
