@@ -15,9 +15,9 @@ import pytest
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from playwright.sync_api import expect, sync_playwright
 
+import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import split_cookie
-from servers import free_port, gunicorn, make_database, require
 
 pytestmark = pytest.mark.browser
 
@@ -50,24 +50,24 @@ HOLDS_JSON = """selector => {
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def sites(tmp_path_factory):
     """Two servers of one app on one database: normal forms, and short-lived ones."""
-    folder = tmp_path_factory.mktemp("servers")
+    folder = tmp_path_factory.mktemp("sites")
     database = str(folder / "app.sqlite")
-    make_database(database)
+    servers.make_database(database)
     settings = {"SECRET_KEY": SECRET_KEY, "DATABASE": database}
     short = {**settings, "WTF_CSRF_TIME_LIMIT": SHORT_FORM_LIFETIME}
-    main_port, short_port = free_port(), free_port()
+    main_port, short_port = servers.free_port(), servers.free_port()
     with (
-        gunicorn(main_port, settings, folder / "main.log"),
-        gunicorn(short_port, short, folder / "short.log"),
+        servers.gunicorn(main_port, settings, folder / "main.log"),
+        servers.gunicorn(short_port, short, folder / "short.log"),
     ):
         yield f"http://127.0.0.1:{main_port}", f"http://127.0.0.1:{short_port}"
 
 
 @pytest.fixture(scope="module")
 def chromium():
-    executable = require("chromium", "REQUIRE_BROWSER")
+    executable = servers.require("chromium", "REQUIRE_BROWSER")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable, args=CHROMIUM_FLAGS
@@ -110,8 +110,8 @@ def log_in(page, username, password):
     page.click("button[type=submit]")
 
 
-def test_a_visit_from_registration_to_logout(page, servers, tmp_path):
-    site, short_form_site = servers
+def test_a_visit_from_registration_to_logout(page, sites, tmp_path):
+    site, short_form_site = sites
     camera = Camera(page, tmp_path)
     print(f"Screenshots: {tmp_path}")
     flashes = page.locator(".flash")

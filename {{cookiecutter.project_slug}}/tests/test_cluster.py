@@ -14,10 +14,10 @@ from typing import NamedTuple
 
 import pytest
 
+import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
 from {{ cookiecutter.package_name }}.users import create_user
-from servers import free_port, gunicorn, make_database, nginx, require
 
 pytestmark = pytest.mark.cluster
 
@@ -109,13 +109,15 @@ class Cluster:
 
     def __init__(self, folder, nginx_program):
         self.folder = folder
-        self.ports = {name: free_port() for name in INSTANCES}
-        self.port = free_port()
+        self.ports = {name: servers.free_port() for name in INSTANCES}
+        self.port = servers.free_port()
         self.instances = {}
         self.database = str(folder / "app.sqlite")
-        with make_database(self.database).app_context():
+        with servers.make_database(self.database).app_context():
             create_user(USERNAME, PASSWORD)
-        self.proxy = nginx(nginx_program, self.port, self.ports.values(), folder)
+        self.proxy = servers.nginx(
+            nginx_program, self.port, self.ports.values(), folder
+        )
 
     def start(self, name, keys):
         settings = {
@@ -125,7 +127,7 @@ class Cluster:
             "TRUSTED_PROXIES": 1,
         }
         log = self.folder / f"{name}.log"
-        self.instances[name] = gunicorn(self.ports[name], settings, log).start()
+        self.instances[name] = servers.gunicorn(self.ports[name], settings, log).start()
 
     def restart(self, name, keys):
         """Stop one instance and start it again with other keys.
@@ -144,7 +146,7 @@ class Cluster:
 
 @pytest.fixture
 def cluster(tmp_path):
-    program = require("nginx", "REQUIRE_CLUSTER")
+    program = servers.require("nginx", "REQUIRE_CLUSTER")
     cluster = Cluster(tmp_path, program)
     try:
         for name in INSTANCES:

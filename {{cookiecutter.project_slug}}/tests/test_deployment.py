@@ -5,11 +5,11 @@ from typing import NamedTuple
 import pytest
 from flask import request
 
-from conftest import TEST_PASSWORD
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import init_db
 from {{ cookiecutter.package_name }}.users import create_user
 
+PASSWORD = "a password for the proxy tests"
 # What nginx sends for a visitor of https://example.org, who sent an
 # X-Forwarded-For of their own to pass for 10.0.0.1.
 THROUGH_THE_PROXY = {
@@ -34,7 +34,7 @@ def make_app(tmp_path):
         )
         with app.app_context():
             init_db()
-            create_user("test", TEST_PASSWORD)
+            create_user("test", PASSWORD)
 
         @app.route("/where-from")
         def where_from():
@@ -102,7 +102,7 @@ def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, cas
     response = client.post(
         "/auth/login",
         headers={**THROUGH_THE_PROXY, "Referer": case.referrer},
-        data={"username": "test", "password": TEST_PASSWORD, "csrf_token": token[1]},
+        data={"username": "test", "password": PASSWORD, "csrf_token": token[1]},
     )
 
     assert response.status_code == case.status
