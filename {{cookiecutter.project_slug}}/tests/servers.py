@@ -28,7 +28,8 @@ NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
 def require(program, variable):
     """The path of ``program``; skip without it, or fail if ``variable`` is 1."""
     # nginx lives in /usr/sbin, which is not on everyone's PATH.
-    path = shutil.which(program, path=os.pathsep.join([os.defpath, "/usr/sbin"]))
+    search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin"])
+    path = shutil.which(program, path=search)
     if path is None:
         reason = f"{program} is not installed (Debian: apt-get install {program})"
         if os.environ.get(variable) == "1":
