@@ -46,7 +46,12 @@ def free_port():
 
 def make_database(path):
     """Create the tables in a new SQLite file, as ``flask init-db`` would."""
-    app = create_app({"SECRET_KEY": "only used to create the tables", "DATABASE": path})
+    app = create_app(
+        {
+            "SECRET_KEY": "only used to create the tables, never to sign",
+            "DATABASE": path,
+        }
+    )
     with app.app_context():
         init_db()
     return app

@@ -53,6 +53,19 @@ def test_register_rejects_bad_input(client, case):
     assert case.message in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/password"])
+def test_form_fields_carry_no_empty_attributes(client, auth, path):
+    auth.login()
+
+    assert '="None"' not in client.get(path).text
+
+
+def test_a_field_with_an_error_is_marked_invalid(client):
+    response = client.post("/auth/register", data={"username": "a b"})
+
+    assert 'aria-invalid="true"' in response.text
+
+
 def test_login_puts_the_user_id_in_the_session(client, auth):
     assert client.get("/auth/login").status_code == 200
 
@@ -167,30 +180,15 @@ def test_logout_flashes_info(client, auth):
 def test_password_change_flashes_success(client, auth):
     auth.login()
 
-    response = client.post(
-        "/auth/password",
-        data={
-            "current_password": "test-password",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-        follow_redirects=True,
-    )
+    response = auth.change_password(follow_redirects=True)
 
-    assert "Your password has been changed." in response.text
+    assert "Your password has been changed" in response.text
 
 
 def test_change_password_needs_the_current_one(client, auth, app):
     auth.login()
 
-    response = client.post(
-        "/auth/password",
-        data={
-            "current_password": "wrong",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-    )
+    response = auth.change_password(current="wrong")
 
     assert "not your current password" in response.get_data(as_text=True)
     with app.app_context():
@@ -200,14 +198,7 @@ def test_change_password_needs_the_current_one(client, auth, app):
 def test_change_password_replaces_the_hash(client, auth, app):
     auth.login()
 
-    client.post(
-        "/auth/password",
-        data={
-            "current_password": "test-password",
-            "password": "a new password",
-            "confirm": "a new password",
-        },
-    )
+    auth.change_password()
 
     with app.app_context():
         assert authenticate("test", "test-password") is None

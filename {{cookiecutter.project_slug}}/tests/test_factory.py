@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
@@ -21,16 +23,21 @@ def test_refuses_a_string_as_key_fallbacks():
 
 
 def test_reads_prefixed_environment_variables(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
-    monkeypatch.setenv("FLASK_PERMANENT_SESSION_LIFETIME", "600")
+    monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment, 32+ bytes")
+    monkeypatch.setenv("FLASK_SESSION_ABSOLUTE_LIFETIME", "600")
+
     app = create_app()
-    assert app.secret_key == "from-the-environment"
-    assert app.config["PERMANENT_SESSION_LIFETIME"] == 600
+
+    assert app.secret_key == "a key from the environment, 32+ bytes"
+    assert app.config["SESSION_ABSOLUTE_LIFETIME"] == timedelta(seconds=600)
 
 
 def test_test_config_overrides_the_environment(monkeypatch):
-    monkeypatch.setenv("FLASK_SECRET_KEY", "from-the-environment")
-    assert create_app({"SECRET_KEY": "from-the-test"}).secret_key == "from-the-test"
+    monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment, 32+ bytes")
+
+    app = create_app({"SECRET_KEY": "a key from the test config, 32+ bytes"})
+
+    assert app.secret_key == "a key from the test config, 32+ bytes"
 
 
 def test_uses_the_signed_json_session_interface(app):

@@ -40,7 +40,8 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
     assert json.loads(decoded.replace("&#34;", '"'))["user_id"] == 1
     assert f"{len(value) + len('session=')} of 4093 bytes" in page
     assert "signed, not encrypted" in page
-    assert "Valid until" in page
+    assert "Idle deadline" in page
+    assert "Absolute deadline" in page
 
 
 def test_viewer_shows_the_csrf_token(client, app):
@@ -62,11 +63,50 @@ def test_viewer_explains_a_rejected_cookie(client):
     assert "bad signature" in page
 
 
-@pytest.mark.parametrize("path", ["/", "/session", "/auth/login", "/auth/register"])
-def test_pages_have_no_inline_script_or_style(client, path):
+def test_viewer_loads_the_browser_decoder_with_the_cookie_as_data(client, auth, app):
+    auth.login()
+    value = session_cookie(client, app)
+
+    page = client.get("/session").get_data(as_text=True)
+
+    assert f'data-cookie="{value}"' in page
+    assert '<script type="module" src="/static/session-viewer.mjs"></script>' in page
+    assert "cannot check the signature without the secret" in page
+
+
+def test_viewer_hands_a_rejected_cookie_to_the_browser_too(client):
+    client.set_cookie("session", "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature")
+
+    page = client.get("/session").get_data(as_text=True)
+
+    assert 'data-cookie="eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature"' in page
+
+
+def test_viewer_escapes_the_cookie_in_the_attribute(client):
+    client.set_cookie("session", 'x"><b>')
+
+    page = client.get("/session").get_data(as_text=True)
+
+    assert 'data-cookie="x&#34;&gt;&lt;b&gt;"' in page
+
+
+@pytest.mark.parametrize("name", ["session-viewer.mjs", "session-cookie.mjs"])
+def test_the_modules_are_served_as_javascript(client, name):
+    with client.get(f"/static/{name}") as response:
+        assert response.status_code == 200
+        # Browsers refuse to run a module served under another type.
+        assert response.mimetype == "text/javascript"
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/session", "/session/lab", "/auth/login", "/auth/register"]
+)
+def test_pages_have_no_inline_script_or_style(client, auth, path):
+    auth.login()
     page = client.get(path).get_data(as_text=True)
 
-    assert "<script" not in page
+    assert re.findall(r"<script[^>]*>(.*?)</script>", page, re.S) in ([], [""])
+    assert not re.search(r"<script(?![^>]* src=)", page)
     assert "style=" not in page
     assert "<style" not in page
 

@@ -3,22 +3,25 @@
 import base64
 import json
 import logging
+import re
 import secrets
+import tracemalloc
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 import pytest
 from flask import Flask, session
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import URLSafeTimedSerializer
 
+from conftest import TEST_SECRET_KEY, mint, now
 from {{ cookiecutter.package_name }}.sessions import (
     CookieTooLarge,
     SessionConfigError,
     SignedCookieSessionInterface,
 )
 
-SECRET = "the current secret key, 32 bytes or more"
+SECRET = TEST_SECRET_KEY
 OLD_SECRET = "the previous secret key, also long enough"
 
 
@@ -59,22 +62,6 @@ def client(app):
 def cookie_of(client):
     cookie = client.get_cookie("session")
     return cookie.value if cookie else None
-
-
-def now():
-    return int(datetime.now(UTC).timestamp())
-
-
-def mint(data, secret=SECRET, salt="cookie-session", signed_at=None):
-    """Sign ``data`` the way the seed snippet does: itsdangerous's defaults."""
-    serializer = URLSafeTimedSerializer(secret, salt=salt)
-    if signed_at is not None:
-        serializer.signer = type(
-            "FrozenSigner",
-            (TimestampSigner,),
-            {"get_timestamp": lambda self: signed_at},
-        )
-    return serializer.dumps(data)
 
 
 def test_round_trip(client):
@@ -164,6 +151,8 @@ REJECTED = [
         "zip bomb", SEED_SIGNER.sign(ZIP_BOMB.rstrip(b"=")).decode(), "inflates past"
     ),
     Rejected("malformed", "no dots at all", "malformed"),
+    Rejected("NaN", SEED_SIGNER.sign(b"eyJhIjpOYU59").decode(), "undecodable"),
+    Rejected("far future", mint({"a": 1}, signed_at=2**62), "out of range"),
 ]
 
 
@@ -299,8 +288,12 @@ class Attributes(NamedTuple):
     "case",
     [
         Attributes({}, ["HttpOnly", "SameSite=Lax", "Path=/"], ["Secure", "Domain"]),
-        Attributes({"TESTING": False}, ["Secure"], []),
-        Attributes({"TESTING": False, "DEBUG": True}, [], ["Secure"]),
+        Attributes({"TESTING": False, "SESSION_COOKIE_SECURE": None}, ["Secure"], []),
+        Attributes(
+            {"TESTING": False, "DEBUG": True, "SESSION_COOKIE_SECURE": None},
+            [],
+            ["Secure"],
+        ),
         Attributes({"SESSION_COOKIE_SAMESITE": "Strict"}, ["SameSite=Strict"], []),
         Attributes(
             {"SESSION_COOKIE_DOMAIN": "example.org", "SESSION_COOKIE_PATH": "/app"},
@@ -334,3 +327,97 @@ def test_serializers_are_built_once_per_set_of_keys(app):
     assert interface.get_serializers(app) is interface.get_serializers(app)
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
     assert len(interface.get_serializers(app)) == 2
+
+
+class Refusal(NamedTuple):
+    config: dict
+    message: str
+
+
+PRODUCTION = {"TESTING": False, "SESSION_COOKIE_SECURE": None}
+
+REFUSALS = [
+    Refusal({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY is 5 bytes"),
+    Refusal(
+        {**PRODUCTION, "SECRET_KEY_FALLBACKS": ["old"]},
+        "a key in SECRET_KEY_FALLBACKS is 3 bytes",
+    ),
+    Refusal(
+        {**PRODUCTION, "SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE is False"
+    ),
+    Refusal({"SESSION_COOKIE_SAMESITE": "None"}, "'None' but the cookie is not Secure"),
+    Refusal({"SESSION_COOKIE_NAME": "__Host-session"}, "needs a Secure cookie"),
+    Refusal({"SESSION_COOKIE_NAME": "__Secure-session"}, "needs a Secure cookie"),
+    Refusal(
+        {
+            "SESSION_COOKIE_NAME": "__Host-session",
+            "SESSION_COOKIE_SECURE": True,
+            "SESSION_COOKIE_DOMAIN": "example.org",
+        },
+        "forbids a Domain",
+    ),
+    Refusal(
+        {
+            "SESSION_COOKIE_NAME": "__Host-session",
+            "SESSION_COOKIE_SECURE": True,
+            "SESSION_COOKIE_PATH": "/app",
+        },
+        "needs Path=/",
+    ),
+    Refusal({"SESSION_REFRESH_AFTER": 2}, "SESSION_REFRESH_AFTER is 2"),
+]
+
+
+def bare_app(config):
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    app.config.update(config)
+    return app
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda case: case.message)
+def test_unsafe_settings_are_refused_at_start(case):
+    with pytest.raises(SessionConfigError, match=re.escape(case.message)):
+        SignedCookieSessionInterface().init_app(bare_app(case.config))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"TESTING": True, "SECRET_KEY": "short"},
+        {"TESTING": False, "DEBUG": True, "SECRET_KEY": "short"},
+        {**PRODUCTION},
+        {"SESSION_COOKIE_NAME": "__Host-session", "SESSION_COOKIE_SECURE": True},
+        {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True},
+    ],
+    ids=["short key in testing", "short key in debug", "production", "__Host-", "None"],
+)
+def test_sound_settings_are_accepted(config):
+    app = bare_app(config)
+
+    SignedCookieSessionInterface().init_app(app)
+
+    assert isinstance(app.session_interface, SignedCookieSessionInterface)
+
+
+def test_a_zip_bomb_is_refused_without_inflating_it(app):
+    bomb = next(case.value for case in REJECTED if case.name == "zip bomb")
+    tracemalloc.start()
+    with app.test_request_context(headers={"Cookie": f"session={bomb}"}):
+        session_data = dict(session)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert session_data == {}
+    assert peak < 512 * 1024
+
+
+@pytest.mark.parametrize("spare_bits", [1, 2, 3])
+def test_a_signature_with_its_spare_bits_changed_is_refused(client, spare_bits):
+    client.post("/set", json={"user_id": 7})
+    value = cookie_of(client)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(value[-1])
+    client.set_cookie("session", value[:-1] + alphabet[last ^ spare_bits])
+
+    assert client.get("/read").json == {}

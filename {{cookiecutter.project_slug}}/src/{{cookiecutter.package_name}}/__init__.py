@@ -1,6 +1,7 @@
 """The application factory."""
 
 import os
+from datetime import timedelta
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
@@ -24,6 +25,14 @@ def create_app(test_config=None):
         PROJECT_NAME={{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
         DATABASE=os.path.join(app.instance_path, "app.sqlite"),
         PASSWORD_HASH_METHOD="scrypt",
+        # None: Secure everywhere except in debug and testing (see sessions.py).
+        SESSION_COOKIE_SECURE=None,
+        # Idle timeout: a session unused this long is refused.
+        PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+        # Absolute lifetime: however active, a login lasts at most this long.
+        SESSION_ABSOLUTE_LIFETIME=timedelta(days=30),
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_FAILURE_WINDOW=15 * 60,
         # Production settings, explained in deployment.py.
         TRUSTED_PROXIES=0,
         INSTANCE_NAME=None,
@@ -32,23 +41,30 @@ def create_app(test_config=None):
     app.config.from_prefixed_env()
     if test_config is not None:
         app.config.from_mapping(test_config)
+    # Environment variables and config files give seconds.
+    for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_ABSOLUTE_LIFETIME"):
+        if not isinstance(app.config[name], timedelta):
+            app.config[name] = timedelta(seconds=app.config[name])
 
     os.makedirs(app.instance_path, exist_ok=True)
 
     SignedCookieSessionInterface().init_app(app)
     csrf.init_app(app)
 
-    from . import db, deployment, users
+    from . import db, deployment, headers, session_cli, users
 
     db.init_app(app)
     deployment.init_app(app)
     users.init_app(app)
+    headers.init_app(app)
+    session_cli.init_app(app)
 
-    from . import auth, errors, pages
+    from . import auth, errors, lab, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(lab.bp)
     app.add_url_rule("/", endpoint="index")
 
     return app

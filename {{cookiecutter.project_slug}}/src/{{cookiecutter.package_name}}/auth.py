@@ -1,9 +1,11 @@
 """Registering, logging in and out, and who the current user is."""
 
 import functools
+import time
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     redirect,
@@ -13,9 +15,17 @@ from flask import (
     url_for,
 )
 
+from . import throttle
 from .forms import LoginForm, PasswordForm, RegisterForm
 from .redirects import safe_next_path
-from .users import UsernameTaken, authenticate, create_user, get_user, set_password
+from .users import (
+    UsernameTaken,
+    authenticate,
+    create_user,
+    end_all_sessions,
+    get_user,
+    set_password,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -33,14 +43,52 @@ def login_required(view):
     return wrapped_view
 
 
+def start_session(user, permanent=False):
+    """Begin a fresh session for ``user``.
+
+    Clearing first means nothing planted in the session before login,
+    such as a session chosen by an attacker, survives it. The epoch and
+    issue time let the server end this session early (see
+    :func:`load_logged_in_user`), which a signed cookie alone cannot do.
+    """
+    session.clear()
+    session["user_id"] = user["id"]
+    session["epoch"] = user["epoch"]
+    session["issued_at"] = int(time.time())
+    session.permanent = permanent
+
+
+def session_end_reason(user):
+    """Why the current session may no longer stand for ``user``, or None."""
+    if user is None:
+        return "Your account no longer exists, so you have been logged out."
+    if session.get("epoch") != user["epoch"]:
+        return (
+            "You have been logged out: this account signed out everywhere or"
+            " changed its password."
+        )
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    if time.time() - session.get("issued_at", 0) > lifetime.total_seconds():
+        return "Your session reached its time limit. Please log in again."
+    return None
+
+
 @bp.before_app_request
 def load_logged_in_user():
     """Put the user named by the session's ``user_id`` in ``g.user``."""
+    g.user = None
+    if request.endpoint == "static":
+        return
     user_id = session.get("user_id")
-    g.user = get_user(user_id) if user_id is not None else None
-    if user_id is not None and g.user is None:
+    if user_id is None:
+        return
+    user = get_user(user_id)
+    reason = session_end_reason(user)
+    if reason:
         session.clear()
-        flash("Your account no longer exists, so you have been logged out.", "info")
+        flash(reason, "info")
+    else:
+        g.user = user
 
 
 @bp.route("/register", methods=("GET", "POST"))
@@ -63,14 +111,22 @@ def login():
     """Log in, then go to a safe ``next`` path or the home page."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
+        username, address = form.username.data, request.remote_addr
+        wait = throttle.seconds_locked(username, address)
+        if wait:
+            flash(
+                "Too many failed attempts for this username. Try again in"
+                f" {-(-wait // 60)} minute(s).",
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(username, form.password.data)
         if user is None:
+            throttle.record_failure(username, address)
             flash("Incorrect username or password.", "error")
         else:
-            # A fresh session at login: anything planted in the old one,
-            # including a session id an attacker chose, is gone.
-            session.clear()
-            session["user_id"] = user["id"]
+            throttle.forget_failures(username, address)
+            start_session(user, permanent=form.remember.data)
             flash(f"Welcome, {user['username']}.", "success")
             next_path = safe_next_path(request.args.get("next"))
             return redirect(next_path or url_for("index"))
@@ -85,6 +141,16 @@ def logout():
     return redirect(url_for("index"))
 
 
+@bp.route("/sign-out-everywhere", methods=("POST",))
+@login_required
+def sign_out_everywhere():
+    """End every session of this account, in every browser, this one too."""
+    end_all_sessions(g.user["id"])
+    session.clear()
+    flash("You have been signed out everywhere, including here.", "info")
+    return redirect(url_for("index"))
+
+
 @bp.route("/password", methods=("GET", "POST"))
 @login_required
 def change_password():
@@ -95,6 +161,11 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
         else:
             set_password(g.user["id"], form.password.data)
-            flash("Your password has been changed.", "success")
+            # Every other session has ended; this browser gets a new one.
+            start_session(get_user(g.user["id"]), session.permanent)
+            flash(
+                "Your password has been changed, and every other session ended.",
+                "success",
+            )
             return redirect(url_for("index"))
     return render_template("auth/password.html", form=form)

@@ -1,7 +1,7 @@
 """The site's forms. Flask-WTF adds and checks a CSRF token on each."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .users import PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH
@@ -41,7 +41,23 @@ class RegisterForm(NewPasswordForm):
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired()])
     password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Remember me on this device")
 
 
 class PasswordForm(NewPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
+
+
+class CookieForm(FlaskForm):
+    """A session cookie value to judge, in the tamper lab."""
+
+    cookie = TextAreaField(
+        "Cookie value",
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"rows": 6, "spellcheck": "false"},
+        validators=[
+            DataRequired(),
+            # Browsers keep at most about 4 KB in a cookie; twice that is plenty.
+            Length(max=8192, message="A cookie is at most a few kilobytes long."),
+        ],
+    )

@@ -53,6 +53,17 @@ def describe_cookie(interface, name, value):
         age=now - cookie.signed_at,
         expires_at=cookie.signed_at + lifetime,
         permanent=cookie.data.get("_permanent", False),
+        refresh_after=interface.get_refresh_after(current_app),
+        absolute_deadline=absolute_deadline(cookie.data),
         csrf_token=cookie.data.get("csrf_token"),
     )
     return report
+
+
+def absolute_deadline(data):
+    """When a login's absolute lifetime ends, for a session that has one."""
+    issued_at = data.get("issued_at")
+    if not isinstance(issued_at, int):
+        return None
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    return datetime.fromtimestamp(issued_at, UTC) + lifetime

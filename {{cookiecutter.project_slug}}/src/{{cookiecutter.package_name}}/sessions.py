@@ -47,11 +47,15 @@ from itsdangerous.serializer import Serializer
 from werkzeug.http import dump_cookie
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from flask import Flask, Request, Response
 
 # Three or four dot-separated fields of the base64url alphabet; anything
 # else is not worth handing to the signer.
 COOKIE_SHAPE = re.compile(r"\.?[\w-]+\.[\w-]+\.[\w-]+", re.ASCII)
+
+NEW_KEY_COMMAND = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
 class SessionConfigError(RuntimeError):
@@ -59,7 +63,16 @@ class SessionConfigError(RuntimeError):
 
 
 class InvalidSessionCookie(ValueError):
-    """A session cookie that cannot be trusted. The message says why."""
+    """A session cookie that cannot be trusted. The message says why.
+
+    ``kind`` names the reason for programs: ``"malformed"``,
+    ``"bad-signature"``, ``"expired"`` or ``"future"``, the codes of the
+    shared test vectors.
+    """
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class CookieTooLarge(RuntimeError):
@@ -89,7 +102,14 @@ class StrictJSON:
             raise TypeError(problem)
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    loads = staticmethod(json.loads)
+    @staticmethod
+    def loads(text: str) -> Any:
+        return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
+    raise ValueError(f"{name} is not JSON")
 
 
 def _find_unstorable(value: Any, where: str) -> str | None:
@@ -176,6 +196,14 @@ class SessionSerializer(URLSafeTimedSerializer):
         return Serializer.load_payload(self, inflated, *args, **kwargs)
 
 
+class SignedSession(SecureCookieSession):
+    """Flask's session dict with change tracking, plus when it was signed."""
+
+    #: When the cookie this session was read from was signed; None for a
+    #: session that did not come from a valid cookie.
+    signed_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class SessionCookie:
     """A session cookie whose signature and age have been checked."""
@@ -200,10 +228,11 @@ def split_cookie(value: str) -> tuple[str, str, str]:
 class SignedCookieSessionInterface(SessionInterface):
     """Store the session in a cookie as signed JSON.
 
-    The session object is Flask's own :class:`SecureCookieSession`, so
-    ``session.modified`` and ``session.accessed`` work as they do with
-    the default interface: a ``Set-Cookie`` header is sent only when the
-    session changed, and ``Vary: Cookie`` whenever it was read.
+    The session object is Flask's own :class:`SecureCookieSession` (with
+    the time it was signed), so ``session.modified`` and
+    ``session.accessed`` work as they do with the default interface: a
+    ``Set-Cookie`` header is sent only when the session changed or its
+    signature needs refreshing, and ``Vary: Cookie`` whenever it was read.
 
     Keys come from ``SECRET_KEY`` (signs and verifies) and
     ``SECRET_KEY_FALLBACKS`` (verify only, newest last). A cookie that
@@ -229,12 +258,23 @@ class SignedCookieSessionInterface(SessionInterface):
     #: Turns the session dict into text and back.
     serializer = StrictJSON
 
-    #: Flask's dict with change tracking.
-    session_class = SecureCookieSession
+    #: The session object: Flask's dict with change tracking.
+    session_class = SignedSession
 
     #: SameSite when ``SESSION_COOKIE_SAMESITE`` is unset. ``"Lax"``
     #: keeps the cookie off cross-site POSTs, a first wall against CSRF.
     default_samesite = "Lax"
+
+    #: Keys shorter than this many bytes are refused outside debug and
+    #: testing. 32 random bytes cannot be guessed; a short or memorable
+    #: key can be brute-forced offline from a single cookie.
+    min_key_length = 32
+
+    #: An unchanged session is signed again once its signature is older
+    #: than this fraction of ``PERMANENT_SESSION_LIFETIME`` (overridden by
+    #: ``SESSION_REFRESH_AFTER``). Active users then never reach the idle
+    #: timeout, while most responses carry no ``Set-Cookie`` at all.
+    refresh_after = 0.5
 
     def __init__(self) -> None:
         # (keys, serializers): built once per set of keys, not per request.
@@ -246,14 +286,66 @@ class SignedCookieSessionInterface(SessionInterface):
         app.session_interface = self
 
     def check_config(self, app: Flask) -> None:
-        """Raise :class:`SessionConfigError` for settings that cannot work."""
+        """Refuse settings that would make sessions unusable or unsafe.
+
+        Called at start-up by :meth:`init_app`, so that a bad deployment
+        fails loudly before serving anyone, with a message that names the
+        setting and the fix. Debug and testing mode relax the rules that
+        only matter in production.
+        """
         if not app.secret_key:
             raise SessionConfigError(
                 "SECRET_KEY is not set, so sessions cannot be signed. Set the"
                 " FLASK_SECRET_KEY environment variable (for example in .env) to"
-                " the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+                f" the output of: {NEW_KEY_COMMAND}"
             )
-        self.signing_keys(app)
+        for problem in self._config_problems(app):
+            raise SessionConfigError(problem)
+
+    def _config_problems(self, app: Flask) -> Iterator[str]:
+        keys = self.signing_keys(app)
+        production = not (app.debug or app.testing)
+        if production:
+            for index, key in enumerate(keys):
+                name = "SECRET_KEY" if index == 0 else "a key in SECRET_KEY_FALLBACKS"
+                length = len(key.encode() if isinstance(key, str) else key)
+                if length < self.min_key_length:
+                    yield (
+                        f"{name} is {length} bytes; use at least"
+                        f" {self.min_key_length} random bytes: {NEW_KEY_COMMAND}"
+                    )
+            if app.config["SESSION_COOKIE_SECURE"] is False:
+                yield (
+                    "SESSION_COOKIE_SECURE is False outside debug and testing, so the"
+                    " session would travel over plain HTTP. Set it to True, or to"
+                    " None for Secure everywhere but in debug and testing."
+                )
+        refresh_after = self.get_refresh_after(app)
+        if not 0 <= refresh_after <= 1:
+            yield f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
+        name = self.get_cookie_name(app)
+        secure = self.get_cookie_secure(app)
+        samesite = self.get_cookie_samesite(app) or ""
+        if samesite.lower() == "none" and not secure:
+            yield (
+                "SESSION_COOKIE_SAMESITE is 'None' but the cookie is not Secure;"
+                " browsers reject that. Set SESSION_COOKIE_SECURE to True."
+            )
+        if name.startswith(("__Host-", "__Secure-")) and not secure:
+            yield (
+                f"SESSION_COOKIE_NAME {name!r} needs a Secure cookie, or browsers"
+                " reject it. Set SESSION_COOKIE_SECURE to True."
+            )
+        if name.startswith("__Host-") and self.get_cookie_domain(app):
+            yield (
+                f"SESSION_COOKIE_NAME {name!r} forbids a Domain; unset"
+                " SESSION_COOKIE_DOMAIN."
+            )
+        if name.startswith("__Host-") and self.get_cookie_path(app) != "/":
+            yield (
+                f"SESSION_COOKIE_NAME {name!r} needs Path=/; set SESSION_COOKIE_PATH"
+                " to '/'."
+            )
 
     def signing_keys(self, app: Flask) -> tuple[Any, ...]:
         """The keys that verify, newest first; the first one also signs."""
@@ -292,16 +384,39 @@ class SignedCookieSessionInterface(SessionInterface):
         return serializers
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        """Secure unless the app runs in debug or testing mode.
+        """``SESSION_COOKIE_SECURE``; ``None`` means Secure but in debug and testing.
 
-        Flask's default is off. Over plain HTTP a Secure cookie is not
-        sent at all, which is what a development server needs; anywhere
-        else the session must not travel unencrypted.
+        Outside them the session must never travel unencrypted, and
+        :meth:`check_config` refuses ``False``. A development server speaks
+        plain HTTP, where some clients would not send a Secure cookie back.
         """
-        return app.config["SESSION_COOKIE_SECURE"] or not (app.debug or app.testing)
+        secure = app.config["SESSION_COOKIE_SECURE"]
+        if secure is None:
+            return not (app.debug or app.testing)
+        return bool(secure)
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         return app.config["SESSION_COOKIE_SAMESITE"] or self.default_samesite
+
+    def get_refresh_after(self, app: Flask) -> float:
+        return app.config.get("SESSION_REFRESH_AFTER", self.refresh_after)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Send the cookie if the session changed, or if its signature is ageing.
+
+        The signature's timestamp is the idle timeout's clock, so an
+        unchanged session is signed again once that clock passes
+        :attr:`refresh_after` of the lifetime, whether the session is
+        permanent or lasts only as long as the browser.
+        ``SESSION_REFRESH_EACH_REQUEST = False`` turns this off.
+        """
+        if session.modified:
+            return True
+        signed_at = getattr(session, "signed_at", None)
+        if signed_at is None or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            return False
+        age = datetime.now(UTC) - signed_at
+        return age > app.permanent_session_lifetime * self.get_refresh_after(app)
 
     def get_max_age(self, app: Flask) -> int:
         """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
@@ -320,7 +435,16 @@ class SignedCookieSessionInterface(SessionInterface):
         does not hold a JSON object.
         """
         if not COOKIE_SHAPE.fullmatch(value):
-            raise InvalidSessionCookie("malformed: not three base64url fields")
+            raise InvalidSessionCookie(
+                "malformed: not three base64url fields", "malformed"
+            )
+        if not _is_canonical_base64(value.rpartition(".")[2]):
+            # The last character of a base64 field has spare bits, which
+            # decoding ignores: without this check, four spellings of
+            # every signature would verify.
+            raise InvalidSessionCookie(
+                "malformed: the signature is not canonical", "malformed"
+            )
         max_age = self.get_max_age(app)
         for key_index, serializer in enumerate(self.get_serializers(app)):
             try:
@@ -330,19 +454,29 @@ class SignedCookieSessionInterface(SessionInterface):
             except SignatureExpired as error:
                 # Raised only once the signature matched, so no other
                 # key needs to be tried.
-                raise InvalidSessionCookie(_expiry_reason(error, max_age)) from error
+                raise _expiry_error(error, max_age) from error
             except BadSignature:
                 continue
             except BadPayload as error:
-                raise InvalidSessionCookie(f"undecodable payload: {error}") from error
+                raise InvalidSessionCookie(
+                    f"undecodable payload: {error}", "malformed"
+                ) from error
+            except (OverflowError, ValueError, OSError) as error:
+                # A signed timestamp too far out to be a date.
+                raise InvalidSessionCookie(
+                    "malformed: the timestamp is out of range", "malformed"
+                ) from error
             if not isinstance(data, dict):
                 raise InvalidSessionCookie(
-                    f"the payload is a JSON {type(data).__name__}, not an object"
+                    f"the payload is a JSON {type(data).__name__}, not an object",
+                    "malformed",
                 )
             return SessionCookie(data, signed_at, value.startswith("."), key_index)
-        raise InvalidSessionCookie("bad signature: no current or fallback key made it")
+        raise InvalidSessionCookie(
+            "bad signature: no current or fallback key made it", "bad-signature"
+        )
 
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
         if not app.secret_key:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
@@ -357,6 +491,7 @@ class SignedCookieSessionInterface(SessionInterface):
             session.modified = True
             return session
         session = self.session_class(cookie.data)
+        session.signed_at = cookie.signed_at
         # Marked changed so that the response signs it with SECRET_KEY.
         session.modified = cookie.signed_with_fallback
         return session
@@ -403,9 +538,23 @@ class SignedCookieSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
 
-def _expiry_reason(error: SignatureExpired, max_age: int) -> str:
+def _is_canonical_base64(field: str) -> bool:
+    try:
+        return base64_encode(base64_decode(field)) == field.encode()
+    except BadData:
+        return False
+
+
+def _expiry_error(error: SignatureExpired, max_age: int) -> InvalidSessionCookie:
     now = datetime.now(UTC)
     signed_at = error.date_signed or now
     if signed_at > now:
-        return f"future-dated: signed {math.ceil((signed_at - now).total_seconds())} s from now"
-    return f"expired: signed {int((now - signed_at).total_seconds())} s ago, the limit is {max_age} s"
+        ahead = math.ceil((signed_at - now).total_seconds())
+        return InvalidSessionCookie(
+            f"future-dated: signed {ahead} s from now", "future"
+        )
+    return InvalidSessionCookie(
+        f"expired: signed {int((now - signed_at).total_seconds())} s ago,"
+        f" the limit is {max_age} s",
+        "expired",
+    )

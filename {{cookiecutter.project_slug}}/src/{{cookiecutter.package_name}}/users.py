@@ -50,12 +50,20 @@ def create_user(username, password):
 
 
 def set_password(user_id, password):
+    """Store a new password and end every session signed in before it."""
     db = get_db()
     with db:
         db.execute(
-            "UPDATE user SET password = ? WHERE id = ?",
+            "UPDATE user SET password = ?, epoch = epoch + 1 WHERE id = ?",
             (hash_password(password), user_id),
         )
+
+
+def end_all_sessions(user_id):
+    """Raise the user's epoch, so that every session issued before is refused."""
+    db = get_db()
+    with db:
+        db.execute("UPDATE user SET epoch = epoch + 1 WHERE id = ?", (user_id,))
 
 
 def authenticate(username, password):

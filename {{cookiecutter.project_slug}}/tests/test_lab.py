@@ -1,0 +1,144 @@
+import re
+from typing import NamedTuple
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from conftest import TEST_SECRET_KEY, mint, now, session_cookie
+
+OLD_KEY = "the key before the last rotation, long enough"
+
+
+def judge(client, value):
+    page = client.post("/session/lab", data={"cookie": value}).get_data(as_text=True)
+    verdict = re.search(r'data-verdict="([\w-]+)"', page)
+    return (verdict.group(1) if verdict else None), page
+
+
+def test_lab_starts_from_the_visitors_own_cookie(client, auth, app):
+    auth.login()
+    sent = session_cookie(client, app)
+
+    page = client.get("/session/lab").get_data(as_text=True)
+
+    assert sent in page
+    assert "<textarea" in page
+
+
+def test_lab_judges_a_valid_cookie_and_names_the_current_key(client, app):
+    verdict, page = judge(client, mint({"user_id": 7}))
+
+    assert verdict == "valid"
+    assert "the current key, <code>SECRET_KEY</code>" in page
+    assert "&#34;user_id&#34;: 7" in page
+
+
+def test_lab_names_the_fallback_key_that_verified(client, app):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, "the newest old key, long enough"]
+
+    verdict, page = judge(client, mint({"user_id": 7}, secret=OLD_KEY))
+
+    assert verdict == "valid"
+    assert "fallback key 2,\n" in page
+    assert "<code>SECRET_KEY_FALLBACKS[-2]</code>" in page
+
+
+class Verdict(NamedTuple):
+    name: str
+    value: str
+    verdict: str
+    says: str
+
+
+VERDICTS = [
+    Verdict(
+        "expired",
+        mint({"a": 1}, signed_at=now() - 32 * 86400),
+        "expired",
+        "expired: signed 27",
+    ),
+    Verdict(
+        "future",
+        mint({"a": 1}, signed_at=now() + 3 * 86400),
+        "future",
+        "future-dated: signed 25",
+    ),
+    Verdict(
+        "another key",
+        mint({"user_id": 1}, secret="someone else's key"),
+        "bad-signature",
+        "bad signature",
+    ),
+    Verdict(
+        "edited payload",
+        "eyJ1c2VyX2lkIjoxfQ" + mint({"user_id": 2})[18:],
+        "bad-signature",
+        "bad signature",
+    ),
+    Verdict("not a cookie", "hello", "malformed", "not three base64url fields"),
+    Verdict(
+        "a list",
+        mint([1, 2]),
+        "malformed",
+        "a JSON list, not an object",
+    ),
+    Verdict(
+        "not JSON",
+        URLSafeTimedSerializer(TEST_SECRET_KEY, salt="cookie-session")
+        .make_signer()
+        .sign(b"bm90IGpzb24")
+        .decode(),
+        "malformed",
+        "undecodable payload",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", VERDICTS, ids=lambda case: case.name)
+def test_lab_says_why_a_cookie_is_refused(client, case):
+    verdict, page = judge(client, case.value)
+
+    assert verdict == case.verdict
+    assert case.says in page
+
+
+def test_lab_never_signs_or_changes_the_session(client, app):
+    value = mint({"user_id": 1})
+
+    response = client.post("/session/lab", data={"cookie": value})
+
+    assert "Set-Cookie" not in response.headers
+    assert session_cookie(client, app) is None
+
+
+def test_lab_trims_whitespace_around_a_pasted_cookie(client, app):
+    verdict, _ = judge(client, f"\n  {mint({'a': 1})}  \n")
+
+    assert verdict == "valid"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("", "This field is required."), ("a" * 8193, "at most a few kilobytes")],
+)
+def test_lab_refuses_an_empty_or_oversized_value(client, value, message):
+    verdict, page = judge(client, value)
+
+    assert verdict is None
+    assert message in page
+
+
+def test_lab_needs_a_csrf_token(client, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+
+    response = client.post("/session/lab", data={"cookie": mint({"a": 1})})
+
+    assert response.status_code == 400
+    assert "did not come from this site" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/", "/session"])
+def test_lab_is_linked_from(client, auth, path):
+    auth.login()
+
+    assert 'href="/session/lab"' in client.get(path).get_data(as_text=True)

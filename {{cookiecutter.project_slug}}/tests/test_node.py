@@ -1,0 +1,122 @@
+"""The JavaScript side: its own tests under Node, and cookies from this app.
+
+Without Node these tests skip, except in CI (where ``CI`` is set), where a
+missing Node is an error: the promise that the session is readable outside
+Python must be checked there.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import session_cookie
+
+PROJECT = Path(__file__).resolve().parent.parent
+VERIFIER = PROJECT / "tools" / "verify-session.mjs"
+NODE_TESTS = sorted((PROJECT / "tests" / "js").glob("*.test.mjs"))
+VECTOR_COUNT = len(
+    json.loads((PROJECT / "tests" / "vectors" / "sessions.json").read_text("utf-8"))[
+        "vectors"
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def node():
+    """The path to Node 18 or newer (for node --test and DecompressionStream)."""
+    path = shutil.which("node")
+    version = ""
+    if path:
+        version = subprocess.run(
+            [path, "--version"], capture_output=True, text=True
+        ).stdout.strip()
+    if path and int(version.lstrip("v").split(".")[0]) >= 18:
+        return path
+    reason = f"Node.js 18 or newer is needed, found {version or 'no node'}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; in CI these tests must run.")
+    pytest.skip(reason)
+
+
+def verify(node, *args):
+    return subprocess.run(
+        [node, VERIFIER, *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_node_suite_passes_over_every_vector(node):
+    result = subprocess.run(
+        [node, "--test", *NODE_TESTS],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    passed = int(re.search(r"^# pass (\d+)$", result.stdout, re.M).group(1))
+    # Each vector is checked by the verifier, and the valid ones by the reader.
+    assert passed > VECTOR_COUNT
+
+
+def test_node_verifies_a_cookie_this_app_just_signed(node, app, client, auth):
+    auth.login()
+    client.get("/")  # adds the CSRF token and shows the welcome message
+
+    result = verify(node, "--secret", app.secret_key, session_cookie(client, app))
+
+    assert result.returncode == 0, result.stderr
+    with client.session_transaction() as session:
+        assert json.loads(result.stdout) == dict(session)
+
+
+def test_node_accepts_a_cookie_signed_with_a_fallback_key(node, app, client, auth):
+    auth.login()
+    old_key, app.secret_key = app.secret_key, "the key after a rotation"
+
+    result = verify(
+        node,
+        "--secret",
+        app.secret_key,
+        "--secret",
+        old_key,
+        session_cookie(client, app),
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["user_id"] == 1
+
+
+def test_node_rejects_this_apps_cookie_under_another_key(node, app, client, auth):
+    auth.login()
+
+    result = verify(node, "--secret", "not the app's key", session_cookie(client, app))
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("bad signature")
+
+
+def test_node_rejects_a_cookie_past_its_max_age(node, app, client, auth, monkeypatch):
+    signed_two_hours_ago = time.time() - 7200
+    monkeypatch.setattr("time.time", lambda: signed_two_hours_ago)
+    auth.login()
+    monkeypatch.undo()
+
+    result = verify(
+        node,
+        "--secret",
+        app.secret_key,
+        "--max-age",
+        "3600",
+        session_cookie(client, app),
+    )
+
+    assert result.returncode == 1
+    assert re.match(r"expired: signed 720\d s ago, the limit is 3600 s", result.stderr)

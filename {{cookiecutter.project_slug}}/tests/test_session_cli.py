@@ -1,0 +1,125 @@
+import json
+import re
+
+import pytest
+from dotenv import dotenv_values
+
+from conftest import mint
+from {{ cookiecutter.package_name }} import create_app
+
+OLD_KEY = "the key before the last rotation, long enough"
+
+
+def test_decode_shows_a_verified_cookie(runner, client, auth, app):
+    auth.login()
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+    result = runner.invoke(args=["session", "decode", cookie])
+
+    assert result.exit_code == 0, result.output
+    assert "Verified with: SECRET_KEY, the current key" in result.output
+    assert re.search(
+        r"Signed at: +\d{4}-\d\d-\d\d [\d:]{8} UTC \(\d s ago", result.output
+    )
+    compressed = "yes" if cookie.startswith(".") else "no"
+    assert f"Compressed:    {compressed}" in result.output
+    assert json.loads(result.output[result.output.index("{") :])["user_id"] == 1
+
+
+def test_decode_names_the_fallback_key(runner, app):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY]
+
+    result = runner.invoke(args=["session", "decode", mint({"a": 1}, secret=OLD_KEY)])
+
+    assert result.exit_code == 0, result.output
+    assert "fallback key 1, SECRET_KEY_FALLBACKS[-1]" in result.output
+
+
+def test_decode_says_when_the_payload_was_compressed(runner, app):
+    cookie = app.session_interface.get_serializers(app)[0].dumps({"notes": ["a"] * 99})
+
+    result = runner.invoke(args=["session", "decode", cookie])
+
+    assert "Compressed:    yes" in result.output
+
+
+@pytest.mark.parametrize(
+    ("cookie", "reason"),
+    [
+        (mint({"user_id": 1}, secret="someone else's key"), "bad signature"),
+        ("not-a-cookie", "malformed"),
+    ],
+)
+def test_decode_fails_with_the_reason(runner, cookie, reason):
+    result = runner.invoke(args=["session", "decode", cookie])
+
+    assert result.exit_code == 1
+    assert f"Error: {reason}" in result.output
+    assert "UNTRUSTED" not in result.output
+    assert "user_id" not in result.output
+
+
+def test_decode_unsafe_shows_a_forged_payload_marked_untrusted(runner):
+    forged = mint({"user_id": 1}, secret="someone else's key")
+
+    result = runner.invoke(args=["session", "decode", "--unsafe", forged])
+
+    assert result.exit_code == 1
+    assert "UNTRUSTED: this cookie did not verify" in result.output
+    assert '"user_id": 1' in result.output
+    assert "Error: bad signature" in result.output
+
+
+@pytest.mark.parametrize(
+    ("cookie", "says"),
+    [
+        ("not-a-cookie", "this is not a signed cookie at all"),
+        ("bm90IGpzb24.aVW5AA.c2lnbmF0dXJl", "it cannot be decoded"),
+    ],
+)
+def test_decode_unsafe_says_when_there_is_nothing_to_show(runner, cookie, says):
+    result = runner.invoke(args=["session", "decode", "--unsafe", cookie])
+
+    assert result.exit_code == 1
+    assert f"No payload to show: {says}" in result.output
+    assert "UNTRUSTED" not in result.output
+
+
+def test_new_key_prints_a_fresh_key_each_time(runner, app):
+    keys = [
+        re.search(r"^FLASK_SECRET_KEY=([0-9a-f]{64})$", output, re.M).group(1)
+        for output in (runner.invoke(args=["session", "new-key"]).output for _ in "ab")
+    ]
+
+    assert keys[0] != keys[1]
+    assert app.secret_key not in keys
+
+
+def test_new_key_settings_rotate_without_logging_anyone_out(
+    runner, app, tmp_path, monkeypatch
+):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY]
+    current_cookie = mint({"user_id": 1})
+    output = runner.invoke(args=["session", "new-key"]).output
+    env_file = tmp_path / ".env"
+    env_file.write_text(output)
+    for name, value in dotenv_values(env_file).items():
+        if name.startswith("FLASK_"):
+            monkeypatch.setenv(name, value)
+
+    rotated = create_app({"TESTING": True, "DATABASE": app.config["DATABASE"]})
+
+    assert rotated.config["SECRET_KEY_FALLBACKS"] == [OLD_KEY, app.secret_key]
+    decoded = rotated.session_interface.decode(rotated, current_cookie)
+    assert decoded.data == {"user_id": 1}
+    assert decoded.key_index == 1
+
+
+def test_new_key_quotes_keys_that_hold_quotes(runner, app, tmp_path):
+    app.config["SECRET_KEY_FALLBACKS"] = ["it's \"quoted\" \\ and 'more'"]
+    env_file = tmp_path / ".env"
+    env_file.write_text(runner.invoke(args=["session", "new-key"]).output)
+
+    fallbacks = json.loads(dotenv_values(env_file)["FLASK_SECRET_KEY_FALLBACKS"])
+
+    assert fallbacks == ["it's \"quoted\" \\ and 'more'", app.secret_key]

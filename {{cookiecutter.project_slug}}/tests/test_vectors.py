@@ -1,0 +1,91 @@
+"""The session interface against the shared test vectors, and the vectors' origin."""
+
+import json
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from {{ cookiecutter.package_name }} import sessions
+from {{ cookiecutter.package_name }}.sessions import (
+    InvalidSessionCookie,
+    SignedCookieSessionInterface,
+)
+
+PROJECT = Path(__file__).resolve().parent.parent
+VECTORS_FILE = PROJECT / "tests" / "vectors" / "sessions.json"
+VECTORS = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))["vectors"]
+
+
+@pytest.fixture
+def freeze_clock(monkeypatch):
+    """Make itsdangerous and the interface both take a given timestamp as now."""
+
+    def freeze(timestamp):
+        class FrozenDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime.fromtimestamp(timestamp, tz)
+
+        monkeypatch.setattr("time.time", lambda: timestamp)
+        monkeypatch.setattr(sessions, "datetime", FrozenDatetime)
+
+    return freeze
+
+
+def app_for(vector):
+    app = Flask(__name__)
+    secret_key, *fallbacks_newest_first = vector["secrets"]
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SECRET_KEY_FALLBACKS=fallbacks_newest_first[::-1],
+        PERMANENT_SESSION_LIFETIME=vector["max_age"],
+        SESSION_COOKIE_SECURE=True,
+    )
+    interface = SignedCookieSessionInterface()
+    interface.salt = vector["salt"]
+    interface.init_app(app)
+    return app
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda vector: vector["name"])
+def test_the_interface_decodes_the_vector_as_expected(vector, freeze_clock):
+    app = app_for(vector)
+    freeze_clock(vector["now"])
+    expected = vector["expected"]
+
+    if "error" in expected:
+        with pytest.raises(InvalidSessionCookie) as caught:
+            app.session_interface.decode(app, vector["cookie"])
+        assert caught.value.kind == expected["error"]
+    else:
+        cookie = app.session_interface.decode(app, vector["cookie"])
+        assert cookie.data == expected["payload"]
+        assert cookie.signed_at.timestamp() == expected["signed_at"]
+        assert cookie.compressed is expected["compressed"]
+        assert cookie.key_index == expected["key_index"]
+
+
+def test_the_vectors_cover_every_outcome():
+    outcomes = {vector["expected"].get("error", "valid") for vector in VECTORS}
+
+    assert outcomes == {"valid", "malformed", "bad-signature", "expired", "future"}
+
+
+def test_the_vectors_are_what_the_script_writes_now(tmp_path):
+    regenerated = tmp_path / "sessions.json"
+
+    result = subprocess.run(
+        [sys.executable, "tools/make_vectors.py", "--output", str(regenerated)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert regenerated.read_text(encoding="utf-8") == VECTORS_FILE.read_text(
+        encoding="utf-8"
+    ), "tests/vectors/sessions.json is stale: run python tools/make_vectors.py"

@@ -1,0 +1,377 @@
+"""Write tests/vectors/sessions.json: session cookies and what they decode to.
+
+Every cookie is made by real code with the clock frozen: this project's
+``SignedCookieSessionInterface``, Flask's built-in session interface and
+the seed snippet's serializer. Every expected outcome is what the
+interface's ``decode()`` says about the cookie at the vector's time; each
+case also states the outcome it is meant to show, and the script stops
+rather than write a vector that does not show it.
+
+The Python tests and the JavaScript verifier's tests both check every
+vector, so the two implementations cannot drift apart unnoticed. After a
+change to the session format, run it from the project's root::
+
+    python tools/make_vectors.py
+"""
+
+import argparse
+import contextlib
+import json
+import zlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+from unittest import mock
+
+from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import Signer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+
+from {{ cookiecutter.package_name }} import sessions
+from {{ cookiecutter.package_name }}.sessions import (
+    InvalidSessionCookie,
+    SessionSerializer,
+    SignedCookieSessionInterface,
+)
+
+OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "vectors" / "sessions.json"
+
+#: Every vector is checked as of this moment: 2026-01-01 00:00:00 UTC.
+NOW = 1767225600
+#: PERMANENT_SESSION_LIFETIME for the vectors: one hour, so that the
+#: expired cases are near the limit rather than years past it.
+MAX_AGE = 3600
+SALT = SignedCookieSessionInterface.salt
+SECRET = "vector secret: the current key, 32 bytes or more"
+FALLBACK = "vector secret: the previous key, also long enough"
+OLDEST = "vector secret: the key before that, long enough too"
+
+
+@contextlib.contextmanager
+def frozen_clock(timestamp: int):
+    """Make itsdangerous and the session interface both take ``timestamp`` as now."""
+
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.fromtimestamp(timestamp, tz)
+
+    with (
+        mock.patch("time.time", return_value=timestamp),
+        mock.patch.object(sessions, "datetime", FrozenDatetime),
+    ):
+        yield
+
+
+def make_app(secrets: list[str], salt: str = SALT) -> Flask:
+    """An app whose keys are ``secrets``, newest first, as the vectors list them."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets[0],
+        SECRET_KEY_FALLBACKS=list(reversed(secrets[1:])),
+        PERMANENT_SESSION_LIFETIME=MAX_AGE,
+        SESSION_COOKIE_SECURE=True,
+    )
+    interface = SignedCookieSessionInterface()
+    interface.salt = salt
+    interface.init_app(app)
+    return app
+
+
+def serializer(secret: str = SECRET, salt: str = SALT) -> SessionSerializer:
+    """The serializer the interface signs with, for an app keyed with ``secret``."""
+    app = make_app([secret], salt)
+    return app.session_interface.get_serializers(app)[0]
+
+
+def mint(data: Any, secret: str = SECRET, salt: str = SALT, at: int = NOW) -> str:
+    """Sign ``data`` as the interface does when it saves a session at ``at``."""
+    with frozen_clock(at):
+        return serializer(secret, salt).dumps(data)
+
+
+def sign_payload(payload: bytes, at: int = NOW) -> str:
+    """Sign a raw payload field, to make cookies the interface would never write."""
+    with frozen_clock(at):
+        return serializer().make_signer().sign(payload).decode()
+
+
+def sign_fields(payload_and_timestamp: bytes) -> str:
+    """Sign fields as they are, without adding a timestamp."""
+    return Signer.sign(serializer().make_signer(), payload_and_timestamp).decode()
+
+
+def mint_flask_builtin(data: dict) -> str:
+    with frozen_clock(NOW):
+        app = Flask(__name__)
+        app.secret_key = SECRET
+        return SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
+
+
+def mint_seed(data: dict) -> str:
+    """The seed snippet's ``get_serializer(app).dumps(dict(session))``."""
+    with frozen_clock(NOW):
+        return URLSafeTimedSerializer(SECRET, salt="cookie-session").dumps(data)
+
+
+def replace_field(cookie: str, index: int, value: str) -> str:
+    fields = cookie.rsplit(".", 2)
+    fields[index] = value
+    return ".".join(fields)
+
+
+def flip_last_bits(field: str) -> str:
+    """Change the bits of the last character that base64 decoding ignores."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(field[-1])
+    return field[:-1] + alphabet[last ^ 1]
+
+
+def b64(data: bytes) -> str:
+    return base64_encode(data).decode()
+
+
+class Case(NamedTuple):
+    name: str
+    description: str
+    cookie: str
+    #: What the case is meant to show: "valid" or a failure code.
+    shows: str
+    secrets: tuple[str, ...] = (SECRET,)
+    salt: str = SALT
+
+
+PLAIN = mint({"user_id": 42, "_fresh": True})
+FLASHES = {"_flashes": [["success", "Your password was changed."]] * 6}
+TOO_BIG = b'{"a":"' + b"0" * (SessionSerializer.max_payload_size + 1) + b'"}'
+
+CASES = [
+    Case("plain", "A small session: plain JSON, not compressed.", PLAIN, "valid"),
+    Case(
+        "compressed",
+        "Repetitive data: zlib made it shorter, so the payload has a leading dot.",
+        mint(FLASHES),
+        "valid",
+    ),
+    Case(
+        "unicode",
+        "Text beyond ASCII, stored as UTF-8 rather than \\u escapes.",
+        mint({"name": "Zoë Ångström", "greeting": "セッション ☕", "cookie": "🍪"}),
+        "valid",
+    ),
+    Case("empty object", "An empty session.", mint({}), "valid"),
+    Case(
+        "every JSON type",
+        "Nested objects and arrays, numbers, booleans and null.",
+        mint(
+            {
+                "cart": [{"sku": "A-1", "qty": 2}],
+                "ratio": 0.5,
+                "gift": False,
+                "note": None,
+            }
+        ),
+        "valid",
+    ),
+    Case(
+        "fallback key",
+        "Signed with the previous key, still listed in SECRET_KEY_FALLBACKS.",
+        mint({"user_id": 7}, secret=FALLBACK),
+        "valid",
+        secrets=(SECRET, FALLBACK),
+    ),
+    Case(
+        "older fallback key",
+        "Signed with the second-newest fallback key.",
+        mint({"user_id": 7}, secret=OLDEST),
+        "valid",
+        secrets=(SECRET, FALLBACK, OLDEST),
+    ),
+    Case(
+        "custom salt",
+        "An app that sets its own salt, verified with that salt.",
+        mint({"user_id": 7}, salt="my-app-session"),
+        "valid",
+        salt="my-app-session",
+    ),
+    Case(
+        "at the lifetime limit",
+        "Signed exactly max_age seconds ago: still valid.",
+        mint({"user_id": 7}, at=NOW - MAX_AGE),
+        "valid",
+    ),
+    Case(
+        "signature with ignored bits changed",
+        "The last character of the signature differs only in bits that base64"
+        " decoding drops: the signature bytes are the same, but only the one"
+        " canonical spelling is accepted, or every signature would have four.",
+        replace_field(PLAIN, 2, flip_last_bits(PLAIN.rsplit(".", 1)[1])),
+        "malformed",
+    ),
+    Case(
+        "seed snippet",
+        "Minted by the seed snippet's URLSafeTimedSerializer(secret, salt="
+        "'cookie-session').",
+        mint_seed({"user_id": 3, "note": "from the seed"}),
+        "valid",
+    ),
+    Case(
+        "expired",
+        "Signed max_age + 1 seconds ago.",
+        mint({"user_id": 7}, at=NOW - MAX_AGE - 1),
+        "expired",
+    ),
+    Case(
+        "future-dated",
+        "Signed a minute after the vector's time.",
+        mint({"user_id": 7}, at=NOW + 60),
+        "future",
+    ),
+    Case(
+        "tampered payload",
+        "The payload replaced with another user's id; timestamp and signature kept.",
+        replace_field(PLAIN, 0, b64(b'{"user_id":1,"_fresh":true}')),
+        "bad-signature",
+    ),
+    Case(
+        "tampered timestamp",
+        "The timestamp moved a day later, to stretch the session's life.",
+        replace_field(PLAIN, 1, mint({}, at=NOW + 86400).split(".")[1]),
+        "bad-signature",
+    ),
+    Case(
+        "tampered signature",
+        "The first character of the signature changed.",
+        replace_field(PLAIN, 2, "A" + PLAIN.rsplit(".", 1)[1][1:]),
+        "bad-signature",
+    ),
+    Case(
+        "wrong key",
+        "Signed with a key the app does not have.",
+        mint({"user_id": 42}, secret="some other app's key, long like ours"),
+        "bad-signature",
+    ),
+    Case(
+        "wrong salt",
+        "Signed with the right key for another purpose (salt 'email-confirm').",
+        mint({"user_id": 42}, salt="email-confirm"),
+        "bad-signature",
+    ),
+    Case(
+        "flask built-in session",
+        "Flask's SecureCookieSessionInterface with the same key and salt: it derives"
+        " the signing key with HMAC, not SHA1(salt + 'signer' + key).",
+        mint_flask_builtin({"user_id": 42}),
+        "bad-signature",
+    ),
+    Case(
+        "unreadable timestamp",
+        "A correct signature over a timestamp of nine bytes: itsdangerous counts"
+        " a timestamp it cannot read as a bad signature.",
+        sign_fields(b64(b"{}").encode() + b"." + base64_encode(b"\x01" * 9)),
+        "bad-signature",
+    ),
+    Case("not a cookie", "No dots at all.", "not-a-session-cookie", "malformed"),
+    Case(
+        "payload not JSON",
+        "A correctly signed payload that is not JSON.",
+        sign_payload(base64_encode(b"not json")),
+        "malformed",
+    ),
+    Case(
+        "payload an array",
+        "A correctly signed JSON array: a session must be an object.",
+        mint([1, 2, 3]),
+        "malformed",
+    ),
+    Case(
+        "payload not UTF-8",
+        "A correctly signed payload whose bytes are not UTF-8.",
+        sign_payload(base64_encode(b'{"name":"\xff"}')),
+        "malformed",
+    ),
+    Case(
+        "corrupt compressed payload",
+        "A leading dot, then bytes that are not zlib data.",
+        sign_payload(b"." + base64_encode(b"not zlib data")),
+        "malformed",
+    ),
+    Case(
+        "compressed payload cut short",
+        "A zlib stream missing its end.",
+        sign_payload(b"." + base64_encode(zlib.compress(b'{"user_id":42}')[:-6])),
+        "malformed",
+    ),
+    Case(
+        "compression bomb",
+        "A few hundred bytes that inflate past the 64 KiB limit.",
+        sign_payload(b"." + base64_encode(zlib.compress(TOO_BIG))),
+        "malformed",
+    ),
+]
+
+
+def outcome(case: Case) -> dict[str, Any]:
+    """What the session interface makes of the case's cookie, at ``NOW``."""
+    with frozen_clock(NOW):
+        app = make_app(list(case.secrets), case.salt)
+        try:
+            cookie = app.session_interface.decode(app, case.cookie)
+        except InvalidSessionCookie as error:
+            return {"error": error.kind}
+    return {
+        "payload": cookie.data,
+        "signed_at": int(cookie.signed_at.timestamp()),
+        "compressed": cookie.compressed,
+        "key_index": cookie.key_index,
+    }
+
+
+def vector(case: Case) -> dict[str, Any]:
+    expected = outcome(case)
+    if expected.get("error", "valid") != case.shows:
+        raise SystemExit(f"{case.name!r} was meant to be {case.shows}, got {expected}")
+    return {
+        "name": case.name,
+        "description": case.description,
+        "cookie": case.cookie,
+        "secrets": list(case.secrets),
+        "salt": case.salt,
+        "now": NOW,
+        "max_age": MAX_AGE,
+        "expected": expected,
+    }
+
+
+def render() -> str:
+    document = {
+        "about": (
+            "Session cookies and what a verifier must make of them at the time"
+            " 'now', written by tools/make_vectors.py. 'secrets' lists the keys"
+            " newest first: SECRET_KEY, then SECRET_KEY_FALLBACKS from the end;"
+            " 'key_index' is the position of the key that verified the cookie."
+            " A failure is one of: malformed, bad-signature, expired, future."
+        ),
+        "format": {
+            "serializer": "itsdangerous URLSafeTimedSerializer",
+            "key_derivation": "django-concat: SHA1(salt + 'signer' + secret)",
+            "digest": "HMAC-SHA1",
+            "max_payload_size": SessionSerializer.max_payload_size,
+        },
+        "vectors": [vector(case) for case in CASES],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    output = parser.parse_args().output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(), encoding="utf-8")
+    print(f"Wrote {len(CASES)} vectors to {output}.")
+
+
+if __name__ == "__main__":
+    main()
