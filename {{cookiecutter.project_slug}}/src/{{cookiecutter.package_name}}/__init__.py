@@ -33,6 +33,9 @@ def create_app(test_config=None):
         SESSION_ABSOLUTE_LIFETIME=timedelta(days=30),
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW=15 * 60,
+        # Production settings, explained in deployment.py.
+        TRUSTED_PROXIES=0,
+        INSTANCE_NAME=None,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -48,9 +51,10 @@ def create_app(test_config=None):
     SignedCookieSessionInterface().init_app(app)
     csrf.init_app(app)
 
-    from . import db, headers, session_cli, users
+    from . import db, deployment, headers, session_cli, users
 
     db.init_app(app)
+    deployment.init_app(app)
     users.init_app(app)
     headers.init_app(app)
     session_cli.init_app(app)

@@ -1,0 +1,171 @@
+"""Real servers for the browser and cluster tests: gunicorn and nginx.
+
+Each runs on a free port of 127.0.0.1, is waited for, and is stopped by
+the test that started it. What a server prints goes to a log file, shown
+when it fails to start.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.db import init_db
+
+PROJECT = Path(__file__).resolve().parent.parent
+NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
+
+
+def require(program, variable):
+    """The path of ``program``; skip without it, or fail if ``variable`` is 1."""
+    # nginx lives in /usr/sbin, which is not on everyone's PATH.
+    search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin"])
+    path = shutil.which(program, path=search)
+    if path is None:
+        reason = f"{program} is not installed (Debian: apt-get install {program})"
+        if os.environ.get(variable) == "1":
+            pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
+        pytest.skip(reason)
+    return path
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def make_database(path):
+    """Create the tables in a new SQLite file, as ``flask init-db`` would."""
+    app = create_app(
+        {
+            "SECRET_KEY": "only used to create the tables, never to sign",
+            "DATABASE": path,
+        }
+    )
+    with app.app_context():
+        init_db()
+    return app
+
+
+class Server:
+    """A program serving on a loopback port, started and stopped by a test."""
+
+    def __init__(self, command, port, log_path, env=None):
+        self.command = command
+        self.port = port
+        self.log_path = Path(log_path)
+        self.env = {**os.environ, **(env or {})}
+        self.process = None
+
+    def start(self, timeout=30):
+        with self.log_path.open("a") as log:
+            # A session of its own, so that stop() reaches the workers too.
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(
+                        f"{self.command[0]} did not start on port {self.port}:\n"
+                        + self.log_path.read_text()[-3000:]
+                    )
+                time.sleep(0.1)
+
+    def stop(self):
+        if self.process is None or self.process.returncode is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+
+def gunicorn(port, settings, log_path):
+    """The app's factory served by gunicorn, configured as in production.
+
+    ``settings`` become ``FLASK_``-prefixed environment variables, written
+    as JSON, which ``from_prefixed_env`` reads back exactly.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        # Else every instance would open the same control socket in $HOME.
+        "--no-control-socket",
+        "{{ cookiecutter.package_name }}:create_app()",
+    ]
+    env = {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
+    return Server(command, port, log_path, env)
+
+
+# The frame around the site: nginx in the foreground, writing only in $folder.
+NGINX_MAIN = string.Template(
+    """\
+daemon off;
+worker_processes 1;
+pid $folder/nginx.pid;
+error_log $folder/error.log;
+events { worker_connections 64; }
+http {
+    access_log $folder/access.log;
+    client_body_temp_path $folder/client_body;
+    proxy_temp_path $folder/proxy;
+    fastcgi_temp_path $folder/fastcgi;
+    uwsgi_temp_path $folder/uwsgi;
+    scgi_temp_path $folder/scgi;
+    include $folder/site.conf;
+}
+"""
+)
+
+
+def nginx(program, port, upstream_ports, folder):
+    """nginx serving ``deploy/nginx.conf``, with the test's ports in place of its own."""
+    site = NGINX_SITE.read_text()
+    for sample, real in zip((8000, 8001, 8002), (port, *upstream_ports), strict=True):
+        assert site.count(f"127.0.0.1:{sample};") == 1, f"port {sample} in {NGINX_SITE}"
+        site = site.replace(f"127.0.0.1:{sample};", f"127.0.0.1:{real};")
+    (folder / "site.conf").write_text(site)
+    (folder / "nginx.conf").write_text(NGINX_MAIN.substitute(folder=folder))
+    command = [
+        program,
+        "-p",
+        f"{folder}/",
+        "-c",
+        f"{folder}/nginx.conf",
+        "-e",
+        f"{folder}/error.log",
+    ]
+    return Server(command, port, folder / "nginx.log")

@@ -1,0 +1,250 @@
+"""A visitor's journey through the app in a real Chromium, served by gunicorn.
+
+The app runs as in production (not debug, not testing), so its session
+cookie is Secure: Chromium treats http://127.0.0.1 as a secure context
+and sends it back. Screenshots of each step land in the test's folder
+under pytest's base temp directory; ``pytest -m browser -rP`` prints it.
+"""
+
+import json
+import struct
+import time
+import zlib
+
+import pytest
+from itsdangerous.encoding import base64_decode, bytes_to_int
+from playwright.sync_api import expect, sync_playwright
+
+import servers
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.sessions import split_cookie
+
+pytestmark = pytest.mark.browser
+
+SECRET_KEY = "the browser test's key, long enough to be realistic"
+# Seconds a form stays valid on the second server, which shows the
+# expired-form page. The first keeps Flask-WTF's default hour.
+SHORT_FORM_LIFETIME = 1
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# The viewer's two decodes: the server's, checked with the key, and the
+# one the page's script makes in the browser, shown once it has finished.
+SERVER_DECODE = "pre.json:not(.browser-json)"
+BROWSER_DECODE = "pre.browser-json"
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory):
+    """Two servers of one app on one database: normal forms, and short-lived ones."""
+    folder = tmp_path_factory.mktemp("sites")
+    database = str(folder / "app.sqlite")
+    servers.make_database(database)
+    settings = {"SECRET_KEY": SECRET_KEY, "DATABASE": database}
+    short = {**settings, "WTF_CSRF_TIME_LIMIT": SHORT_FORM_LIFETIME}
+    main_port, short_port = servers.free_port(), servers.free_port()
+    with (
+        servers.gunicorn(main_port, settings, folder / "main.log"),
+        servers.gunicorn(short_port, short, folder / "short.log"),
+    ):
+        yield f"http://127.0.0.1:{main_port}", f"http://127.0.0.1:{short_port}"
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    executable = servers.require("chromium", "REQUIRE_BROWSER")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+class Camera:
+    """Numbered screenshots of a page, in one folder."""
+
+    def __init__(self, page, folder):
+        self.page = page
+        self.folder = folder
+        self.count = 0
+
+    def shoot(self, step):
+        self.count += 1
+        path = self.folder / f"{self.count:02d}-{step}.png"
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+
+def session_cookie(page):
+    """The session cookie the browser holds, or None."""
+    cookies = [c for c in page.context.cookies() if c["name"] == "session"]
+    return cookies[0] if cookies else None
+
+
+def log_in(page, username, password):
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+
+
+def test_a_visit_from_registration_to_logout(page, sites, tmp_path):
+    site, short_form_site = sites
+    camera = Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+    flashes = page.locator(".flash")
+    signed_in_user = page.locator("nav .who")
+
+    page.goto(f"{site}/auth/register")
+    page.fill("#username", "ada")
+    page.fill("#password", "correct horse battery")
+    page.fill("#confirm", "correct horse battery")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/auth/login")
+    expect(flashes).to_have_text(["Your account is ready. Please log in."])
+    camera.shoot("registered")
+
+    page.reload()
+    expect(flashes).to_have_count(0)
+    camera.shoot("flash-shown-once")
+
+    page.goto(f"{site}/auth/password")
+    assert page.url == f"{site}/auth/login?next=/auth/password"
+    expect(flashes).to_have_text(["Please log in to see that page."])
+    log_in(page, "ada", "correct horse battery")
+    page.wait_for_url(f"{site}/auth/password")
+    expect(flashes).to_have_text(["Welcome, ada."])
+    expect(signed_in_user).to_have_text("ada")
+    camera.shoot("logged-in-to-next")
+
+    page.goto(f"{site}/session")
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    viewer = camera.shoot("session-viewer")
+    server_decode = json.loads(page.inner_text(SERVER_DECODE))
+    cookie = session_cookie(page)["value"]
+    assert server_decode == decode(cookie).data
+    assert server_decode["user_id"] == 1
+    assert split_cookie(cookie)[0] in page.inner_text(".cookie")
+    assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
+    assert distinct_colours(viewer.read_bytes()) > 16
+
+    page.context.add_cookies([tampered(session_cookie(page))])
+    page.goto(site)
+    expect(signed_in_user).to_have_count(0)
+    expect(page.locator("nav").get_by_role("link", name="Log in")).to_be_visible()
+    camera.shoot("cookie-tampered")
+    # The server deleted the cookie it could not trust.
+    assert session_cookie(page) is None
+
+    page.goto(f"{short_form_site}/auth/login")
+    wait_until_expired(page.input_value("#csrf_token"), SHORT_FORM_LIFETIME)
+    with page.expect_response(
+        lambda response: response.request.method == "POST"
+    ) as sent:
+        log_in(page, "ada", "correct horse battery")
+    expect(page.locator("main")).to_contain_text("This form has expired")
+    camera.shoot("form-expired")
+    assert sent.value.status == 400
+    expect(signed_in_user).to_have_count(0)
+
+    page.goto(f"{site}/auth/login")
+    log_in(page, "ada", "correct horse battery")
+    expect(signed_in_user).to_have_text("ada")
+    page.get_by_role("button", name="Log out").click()
+    expect(flashes).to_have_text(["You have been logged out."])
+    expect(signed_in_user).to_have_count(0)
+    camera.shoot("logged-out")
+
+
+def decode(cookie):
+    """Verify a session cookie with the servers' key, as the app does."""
+    app = create_app({"SECRET_KEY": SECRET_KEY})
+    return app.session_interface.decode(app, cookie)
+
+
+def tampered(cookie):
+    """The cookie with one character of its payload changed.
+
+    Not the last character of the signature: its low bits are base64
+    padding, so some changes there would decode to the same signature.
+    """
+    value = cookie["value"]
+    middle = len(split_cookie(value)[0]) // 2
+    changed = "B" if value[middle] == "A" else "A"
+    return {**cookie, "value": value[:middle] + changed + value[middle + 1 :]}
+
+
+def wait_until_expired(token, lifetime):
+    """Wait until a Flask-WTF token is older than ``lifetime`` seconds.
+
+    The token carries its signing time, in whole seconds, in the same
+    format as the session cookie; it expires once the age in whole
+    seconds exceeds the lifetime.
+    """
+    signed_at = bytes_to_int(base64_decode(split_cookie(token)[1]))
+    time.sleep(max(0, signed_at + lifetime + 1 - time.time()))
+
+
+def distinct_colours(png):
+    """Count the pixel colours of an 8-bit RGB(A) PNG, decoded with zlib alone."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    chunks, position = {}, 8
+    while position < len(png):
+        (length,) = struct.unpack(">I", png[position : position + 4])
+        kind = png[position + 4 : position + 8]
+        chunks.setdefault(kind, []).append(png[position + 8 : position + 8 + length])
+        position += 12 + length
+    width, height, depth, colour_type, _, _, interlace = struct.unpack(
+        ">IIBBBBB", chunks[b"IHDR"][0]
+    )
+    assert (depth, colour_type, interlace) in {(8, 2, 0), (8, 6, 0)}
+    pixel = 3 if colour_type == 2 else 4
+    stride = width * pixel
+    data = zlib.decompress(b"".join(chunks[b"IDAT"]))
+    previous = bytearray(stride)
+    colours = set()
+    for row in range(height):
+        start = row * (stride + 1)
+        kind, line = data[start], bytearray(data[start + 1 : start + 1 + stride])
+        unfilter(kind, line, previous, pixel)
+        pixels = bytes(line)
+        colours.update(pixels[i : i + pixel] for i in range(0, stride, pixel))
+        previous = line
+    return len(colours)
+
+
+def unfilter(kind, line, previous, pixel):
+    """Undo one PNG filter on a scanline, in place (PNG spec, section 9)."""
+    if kind == 0:
+        return
+    for i in range(len(line)):
+        left = line[i - pixel] if i >= pixel else 0
+        up = previous[i]
+        if kind == 1:
+            line[i] = (line[i] + left) & 0xFF
+        elif kind == 2:
+            line[i] = (line[i] + up) & 0xFF
+        elif kind == 3:
+            line[i] = (line[i] + (left + up) // 2) & 0xFF
+        elif kind == 4:
+            upper_left = previous[i - pixel] if i >= pixel else 0
+            estimate = left + up - upper_left
+            nearest = min(
+                (abs(estimate - left), 0, left),
+                (abs(estimate - up), 1, up),
+                (abs(estimate - upper_left), 2, upper_left),
+            )[2]
+            line[i] = (line[i] + nearest) & 0xFF

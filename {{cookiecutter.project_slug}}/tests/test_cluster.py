@@ -1,0 +1,242 @@
+"""Two gunicorn instances behind nginx, taking turns, sharing only their keys.
+
+The session lives in the cookie, so either instance can serve any
+request; these tests walk a visitor through the pair, then rotate the
+secret key one instance at a time, as a real deployment must.
+"""
+
+import http.client
+import http.cookies
+import re
+import urllib.parse
+from itertools import pairwise
+from typing import NamedTuple
+
+import pytest
+
+import servers
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
+from {{ cookiecutter.package_name }}.users import create_user
+
+pytestmark = pytest.mark.cluster
+
+OLD_KEY = "the key the cluster starts with, long enough to be realistic"
+NEW_KEY = "the key the cluster rotates to, just as long and random-looking"
+INSTANCES = ("one", "two")
+USERNAME, PASSWORD = "grace", "a password for the cluster"
+
+# The two phases of a rolling rotation. In each, every instance is
+# restarted in turn, so for a while both configurations serve at once.
+# Phase one teaches every instance the new key before any signs with it;
+# phase two then switches signing to it, keeping the old one for cookies
+# signed before.
+START = {"SECRET_KEY": OLD_KEY}
+PHASE_ONE = {"SECRET_KEY": OLD_KEY, "SECRET_KEY_FALLBACKS": [NEW_KEY]}
+PHASE_TWO = {"SECRET_KEY": NEW_KEY, "SECRET_KEY_FALLBACKS": [OLD_KEY]}
+
+
+class Page(NamedTuple):
+    instance: str
+    status: int
+    location: str | None
+    text: str
+
+
+class Visitor:
+    """A client of the site through nginx, keeping its own cookies.
+
+    The session cookie is Secure, and this hop is plain HTTP (in
+    production TLS ends at nginx), so ``http.cookiejar`` would never send
+    it back. This client keeps the cookies by name and sends them on
+    every request, as a browser does over HTTPS.
+    """
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, fields=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body, headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Page(
+            response.headers["X-Instance"],
+            response.status,
+            response.headers["Location"],
+            text,
+        )
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def submit(self, path, fields):
+        """Load the form at ``path``, then post it with its CSRF token."""
+        form = self.get(path)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text)
+        return form, self.request("POST", path, {**fields, "csrf_token": token[1]})
+
+    def log_in(self):
+        form, sent = self.submit(
+            "/auth/login", {"username": USERNAME, "password": PASSWORD}
+        )
+        assert sent.status == 302, sent.text
+        return form, sent, self.get(sent.location)
+
+
+def signed_in_user(page):
+    who = re.search(r'<span class="who">([^<]*)</span>', page.text)
+    return who[1] if who else None
+
+
+class Cluster:
+    """Two instances of the app on one database behind nginx."""
+
+    def __init__(self, folder, nginx_program):
+        self.folder = folder
+        self.ports = {name: servers.free_port() for name in INSTANCES}
+        self.port = servers.free_port()
+        self.instances = {}
+        self.database = str(folder / "app.sqlite")
+        with servers.make_database(self.database).app_context():
+            create_user(USERNAME, PASSWORD)
+        self.proxy = servers.nginx(
+            nginx_program, self.port, self.ports.values(), folder
+        )
+
+    def start(self, name, keys):
+        settings = {
+            **keys,
+            "DATABASE": self.database,
+            "INSTANCE_NAME": name,
+            "TRUSTED_PROXIES": 1,
+        }
+        log = self.folder / f"{name}.log"
+        self.instances[name] = servers.gunicorn(self.ports[name], settings, log).start()
+
+    def restart(self, name, keys):
+        """Stop one instance and start it again with other keys.
+
+        No request is made while it is down, so nginx never marks it
+        failed and keeps taking turns between the two.
+        """
+        self.instances.pop(name).stop()
+        self.start(name, keys)
+
+    def stop(self):
+        self.proxy.stop()
+        for instance in self.instances.values():
+            instance.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    program = servers.require("nginx", "REQUIRE_CLUSTER")
+    cluster = Cluster(tmp_path, program)
+    try:
+        for name in INSTANCES:
+            cluster.start(name, START)
+        cluster.proxy.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def visitor(cluster):
+    return Visitor(cluster.port)
+
+
+def walk(visitor):
+    """Visit each page of the site, twice over; return the pages."""
+    paths = ["/", "/session", "/auth/password"]
+    pages = [visitor.get(path) for path in paths * 2]
+    assert [page.status for page in pages] == [200] * len(pages)
+    return pages
+
+
+def test_nginx_takes_turns_between_the_instances(visitor):
+    instances = [visitor.get("/").instance for _ in range(6)]
+
+    assert set(instances) == set(INSTANCES)
+    assert all(this != after for this, after in pairwise(instances))
+
+
+def test_a_flash_made_by_one_instance_is_shown_by_the_other(visitor):
+    refused = visitor.get("/auth/password")
+    login_form = visitor.get(refused.location)
+
+    assert refused.status == 302
+    assert login_form.instance != refused.instance
+    assert "Please log in to see that page." in login_form.text
+
+
+def test_a_form_from_one_instance_is_accepted_by_the_other(visitor):
+    form, sent, welcome = visitor.log_in()
+
+    assert sent.instance != form.instance
+    assert welcome.instance == form.instance
+    assert "Welcome, grace." in welcome.text
+    assert signed_in_user(welcome) == USERNAME
+
+
+def test_the_session_holds_on_every_instance(visitor):
+    visitor.log_in()
+
+    pages = walk(visitor)
+
+    assert {page.instance for page in pages} == set(INSTANCES)
+    assert {signed_in_user(page) for page in pages} == {USERNAME}
+
+
+def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
+    visitor.log_in()
+
+    for phase in (PHASE_ONE, PHASE_TWO):
+        for name in INSTANCES:
+            cluster.restart(name, phase)
+            pages = walk(visitor)
+            assert {signed_in_user(page) for page in pages} == {USERNAME}
+            assert {page.instance for page in pages} == set(INSTANCES)
+
+    assert verifies_with(visitor.cookies["session"], NEW_KEY)
+
+
+def test_a_one_phase_rotation_signs_a_bounced_visitor_out(cluster, visitor):
+    visitor.log_in()
+    # "one" signs with the new key at once; "two" has never heard of it.
+    cluster.restart("one", PHASE_TWO)
+
+    pages = [visitor.get("/") for _ in range(3)]
+    resigned = next(i for i, page in enumerate(pages) if page.instance == "one")
+    bounced = pages[resigned + 1]
+
+    assert signed_in_user(pages[resigned]) == USERNAME
+    assert bounced.instance == "two"
+    assert signed_in_user(bounced) is None
+    assert "session" not in visitor.cookies
+
+
+def verifies_with(cookie, key):
+    """Whether ``key`` alone verifies the session cookie."""
+    app = create_app({"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": []})
+    try:
+        app.session_interface.decode(app, cookie)
+    except InvalidSessionCookie:
+        return False
+    return True

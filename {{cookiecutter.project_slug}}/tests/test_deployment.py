@@ -1,0 +1,134 @@
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+from flask import request
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.db import init_db
+from {{ cookiecutter.package_name }}.users import create_user
+
+PASSWORD = "a password for the proxy tests"
+# What nginx sends for a visitor of https://example.org, who sent an
+# X-Forwarded-For of their own to pass for 10.0.0.1.
+THROUGH_THE_PROXY = {
+    "X-Forwarded-For": "10.0.0.1, 203.0.113.7",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "example.org",
+}
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Build the app as production runs it: not testing, CSRF on."""
+
+    def make_app(**settings):
+        app = create_app(
+            {
+                "SECRET_KEY": "a test key, long enough to be realistic: 0123456789",
+                "DATABASE": str(tmp_path / "test.sqlite"),
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                **settings,
+            }
+        )
+        with app.app_context():
+            init_db()
+            create_user("test", PASSWORD)
+
+        @app.route("/where-from")
+        def where_from():
+            return {
+                "address": request.remote_addr,
+                "scheme": request.scheme,
+                "host": request.host,
+            }
+
+        return app
+
+    return make_app
+
+
+def test_forwarded_headers_are_ignored_without_trusted_proxies(make_app):
+    client = make_app().test_client()
+
+    seen = client.get("/where-from", headers=THROUGH_THE_PROXY).json
+
+    assert seen == {"address": "127.0.0.1", "scheme": "http", "host": "localhost"}
+
+
+def test_a_trusted_proxy_gives_the_visitor_address_scheme_and_host(make_app):
+    client = make_app(TRUSTED_PROXIES=1).test_client()
+
+    seen = client.get("/where-from", headers=THROUGH_THE_PROXY).json
+
+    # The address nginx added, not the one the visitor claimed.
+    assert seen == {"address": "203.0.113.7", "scheme": "https", "host": "example.org"}
+
+
+def test_behind_the_proxy_the_cookie_is_secure_and_redirects_stay_on_https(make_app):
+    client = make_app(TRUSTED_PROXIES=1).test_client()
+
+    response = client.get("/auth/password", headers=THROUGH_THE_PROXY)
+
+    # A path without scheme or host: the browser resolves it against
+    # https://example.org, where it already is.
+    assert response.headers["Location"] == "/auth/login?next=/auth/password"
+    assert "; Secure" in response.headers["Set-Cookie"]
+
+
+class CrossSitePost(NamedTuple):
+    trusted_proxies: int
+    referrer: str
+    status: int
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        CrossSitePost(1, "https://example.org/auth/login", 302),
+        # Over HTTPS Flask-WTF also checks that the form came from this host.
+        CrossSitePost(1, "https://evil.example/", 400),
+        # Without the proxy's word the app cannot know the visitor used
+        # HTTPS, and that check is skipped.
+        CrossSitePost(0, "https://evil.example/", 302),
+    ],
+)
+def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, case):
+    client = make_app(TRUSTED_PROXIES=case.trusted_proxies).test_client()
+    form = client.get("/auth/login", headers=THROUGH_THE_PROXY).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+
+    response = client.post(
+        "/auth/login",
+        headers={**THROUGH_THE_PROXY, "Referer": case.referrer},
+        data={"username": "test", "password": PASSWORD, "csrf_token": token[1]},
+    )
+
+    assert response.status_code == case.status
+
+
+@pytest.mark.parametrize("count", ["one", -1, True, 1.5])
+def test_trusted_proxies_must_be_a_count(make_app, count):
+    with pytest.raises(ValueError, match="number of proxies in front of the app"):
+        make_app(TRUSTED_PROXIES=count)
+
+
+def test_no_instance_header_by_default(make_app):
+    assert "X-Instance" not in make_app().test_client().get("/").headers
+
+
+def test_instance_name_is_sent_on_every_response(make_app):
+    client = make_app(INSTANCE_NAME="web-2").test_client()
+
+    assert client.get("/").headers["X-Instance"] == "web-2"
+    assert client.get("/no-such-page").headers["X-Instance"] == "web-2"
+
+
+def test_the_readme_shows_the_nginx_site_the_cluster_tests_run():
+    project = Path(__file__).resolve().parent.parent
+    readme = (project / "README.md").read_text()
+
+    shown = re.search(r"```nginx\n(.*?)```", readme, re.S)[1]
+
+    assert shown == (project / "deploy" / "nginx.conf").read_text()
