@@ -110,7 +110,13 @@ def interfaces(package):
 
 def make_app(interface_class):
     app = Flask("bench")
-    app.config.update(SECRET_KEY=SECRET_KEY, SESSION_COOKIE_NAME=COOKIE_NAME)
+    # Secure, as in production, for every interface alike: ours refuses to
+    # start without it outside debug and testing.
+    app.config.update(
+        SECRET_KEY=SECRET_KEY,
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_SECURE=True,
+    )
     interface = interface_class()
     if hasattr(interface, "init_app"):
         interface.init_app(app)

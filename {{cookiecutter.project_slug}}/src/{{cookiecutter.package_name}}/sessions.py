@@ -58,6 +58,8 @@ if TYPE_CHECKING:
 # else is not worth handing to the signer.
 COOKIE_SHAPE = re.compile(r"\.?[\w-]+\.[\w-]+\.[\w-]+", re.ASCII)
 
+BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 NEW_KEY_COMMAND = "python -c 'import secrets; print(secrets.token_hex(32))'"
 
 
@@ -115,6 +117,11 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+# Nearly every value in a session is one of these, stored as it is; an
+# exact type check lets the walk below skip them without a call.
+PLAIN_JSON_TYPES = frozenset({str, int, bool, type(None)})
+
+
 def _find_unstorable(value: Any) -> str | None:
     """Describe the first part of ``value`` that JSON cannot hold as it is.
 
@@ -123,12 +130,6 @@ def _find_unstorable(value: Any) -> str | None:
     recursion, so that a session with nothing wrong, the usual case on
     every request, costs no string formatting at all.
     """
-    if isinstance(value, str | bool | int | None):
-        return None
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return None
-        return f" is {value!r}, which JSON cannot represent."
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
@@ -136,16 +137,24 @@ def _find_unstorable(value: Any) -> str | None:
                     f" has the key {key!r}; JSON keys are strings, so it"
                     f" would come back as {str(key)!r}. Use a string key."
                 )
-            problem = _find_unstorable(item)
-            if problem:
+            if type(item) not in PLAIN_JSON_TYPES and (
+                problem := _find_unstorable(item)
+            ):
                 return f"[{key!r}]{problem}"
         return None
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            problem = _find_unstorable(item)
-            if problem:
+            if type(item) not in PLAIN_JSON_TYPES and (
+                problem := _find_unstorable(item)
+            ):
                 return f"[{index}]{problem}"
         return None
+    if isinstance(value, str | bool | int | None):
+        return None
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return None
+        return f" is {value!r}, which JSON cannot represent."
     return (
         f" holds a {type(value).__name__}, which JSON cannot store. Store"
         " str, int, float, bool, None, list or dict instead: a datetime as"
@@ -570,17 +579,27 @@ class SignedCookieSessionInterface(SessionInterface):
             "httponly": self.get_cookie_httponly(app),
             "partitioned": self.get_cookie_partitioned(app),
         }
+        wrote_cookie = self._write_cookie(app, session, response, name, attributes)
         # Caches must not hand one visitor's page, built from their
         # session, to another.
-        if session.accessed:
+        if session.accessed or wrote_cookie:
             response.vary.add("Cookie")
+
+    def _write_cookie(
+        self,
+        app: Flask,
+        session: SessionMixin,
+        response: Response,
+        name: str,
+        attributes: dict[str, Any],
+    ) -> bool:
+        """Set or delete the cookie if the session calls for it; say whether."""
         if not session:
             if session.modified:
                 response.delete_cookie(name, **attributes)
-                response.vary.add("Cookie")
-            return
+            return session.modified
         if not self.should_set_cookie(app, session):
-            return
+            return False
         value = self.get_serializers(app)[0].dumps(dict(session))
         header = dump_cookie(
             name,
@@ -597,14 +616,13 @@ class SignedCookieSessionInterface(SessionInterface):
                 " server (in the database) and only its id in the session."
             )
         response.headers.add("Set-Cookie", header)
-        response.vary.add("Cookie")
+        return True
 
 
 def _is_canonical_base64(field: str) -> bool:
-    try:
-        return base64_encode(base64_decode(field)) == field.encode()
-    except BadData:
-        return False
+    """Whether the spare low bits of the field's last character are zero."""
+    spare_bits = len(field) * 6 % 8
+    return BASE64URL.index(field[-1]) & ((1 << spare_bits) - 1) == 0
 
 
 def _expiry_error(error: SignatureExpired, max_age: int) -> InvalidSessionCookie:
