@@ -23,12 +23,15 @@ from {{ cookiecutter.package_name }}.sessions import (
 
 SECRET = TEST_SECRET_KEY
 OLD_SECRET = "the previous secret key, also long enough"
+# The lifetime of the app below. The cookies minted at import must stay
+# valid for as long as the whole suite may take to reach them.
+HOUR = 3600
 
 
 @pytest.fixture
 def app():
     app = Flask(__name__)
-    app.config.update(TESTING=True, SECRET_KEY=SECRET, PERMANENT_SESSION_LIFETIME=60)
+    app.config.update(TESTING=True, SECRET_KEY=SECRET, PERMANENT_SESSION_LIFETIME=HOUR)
     SignedCookieSessionInterface().init_app(app)
 
     @app.post("/set")
@@ -142,8 +145,8 @@ ZIP_BOMB = b"." + base64.urlsafe_b64encode(
 REJECTED = [
     Rejected("wrong key", mint({"user_id": 1}, secret="another key"), "bad signature"),
     Rejected("wrong salt", mint({"user_id": 1}, salt="other"), "bad signature"),
-    Rejected("expired", mint({"a": 1}, signed_at=now() - 61), "expired"),
-    Rejected("future", mint({"a": 1}, signed_at=now() + 3600), "future-dated"),
+    Rejected("expired", mint({"a": 1}, signed_at=now() - HOUR - 1), "expired"),
+    Rejected("future", mint({"a": 1}, signed_at=now() + HOUR), "future-dated"),
     Rejected("a list", mint([1, 2]), "not an object"),
     Rejected("a string", mint("user_id"), "not an object"),
     Rejected("not json", SEED_SIGNER.sign(b"bm90IGpzb24").decode(), "undecodable"),
@@ -168,10 +171,10 @@ def test_a_rejected_cookie_is_logged_and_deleted(client, caplog, case):
 
 
 def test_the_signature_timestamp_enforces_the_lifetime(client):
-    client.set_cookie("session", mint({"a": 1}, signed_at=now() - 59))
+    client.set_cookie("session", mint({"a": 1}, signed_at=now() - HOUR + 60))
     assert client.get("/read").json == {"a": 1}
 
-    client.set_cookie("session", mint({"a": 1}, signed_at=now() - 61))
+    client.set_cookie("session", mint({"a": 1}, signed_at=now() - HOUR - 1))
     assert client.get("/read").json == {}
 
 
