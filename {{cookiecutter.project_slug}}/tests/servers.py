@@ -1,12 +1,15 @@
-"""Real servers for the browser and cluster tests: gunicorn and nginx.
+"""Real servers for the browser, cluster and soak tests: gunicorn and nginx.
 
 Each runs on a free port of 127.0.0.1, is waited for, and is stopped by
 the test that started it. What a server prints goes to a log file, shown
-when it fails to start.
+when it fails to start. A :class:`Visitor` talks to them over HTTP.
 """
 
+import http.client
+import http.cookies
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,7 +17,9 @@ import string
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -23,6 +28,7 @@ from {{ cookiecutter.package_name }}.db import init_db
 
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
+CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def require(program, variable):
@@ -108,7 +114,7 @@ class Server:
         self.stop()
 
 
-def gunicorn(port, settings, log_path):
+def gunicorn(port, settings, log_path, workers=1):
     """The app's factory served by gunicorn, configured as in production.
 
     ``settings`` become ``FLASK_``-prefixed environment variables, written
@@ -121,7 +127,7 @@ def gunicorn(port, settings, log_path):
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "1",
+        str(workers),
         # Else every instance would open the same control socket in $HOME.
         "--no-control-socket",
         "{{ cookiecutter.package_name }}:create_app()",
@@ -169,3 +175,59 @@ def nginx(program, port, upstream_ports, folder):
         f"{folder}/error.log",
     ]
     return Server(command, port, folder / "nginx.log")
+
+
+class Page(NamedTuple):
+    instance: str | None  # the X-Instance header, where the app sends one
+    status: int
+    location: str | None
+    text: str
+
+
+class Visitor:
+    """A client of the site over plain HTTP, keeping its own cookies.
+
+    The session cookie is Secure, and these tests speak plain HTTP to
+    127.0.0.1 (in production TLS ends at nginx), so ``http.cookiejar``
+    would never send it back. This client keeps the cookies by name and
+    sends them on every request, as a browser does over HTTPS.
+    """
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+
+    def request(self, method, path, fields=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request(method, path, body, headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in http.cookies.SimpleCookie(header).items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return Page(
+            response.headers["X-Instance"],
+            response.status,
+            response.headers["Location"],
+            text,
+        )
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def submit(self, path, fields, form_path=None):
+        """Load the form at ``form_path`` (or ``path``), post it with its CSRF token."""
+        form = self.get(form_path or path)
+        token = CSRF_TOKEN.search(form.text)
+        return form, self.request("POST", path, {**fields, "csrf_token": token[1]})

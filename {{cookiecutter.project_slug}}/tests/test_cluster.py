@@ -5,12 +5,8 @@ request; these tests walk a visitor through the pair, then rotate the
 secret key one instance at a time, as a real deployment must.
 """
 
-import http.client
-import http.cookies
 import re
-import urllib.parse
 from itertools import pairwise
-from typing import NamedTuple
 
 import pytest
 
@@ -36,67 +32,13 @@ PHASE_ONE = {"SECRET_KEY": OLD_KEY, "SECRET_KEY_FALLBACKS": [NEW_KEY]}
 PHASE_TWO = {"SECRET_KEY": NEW_KEY, "SECRET_KEY_FALLBACKS": [OLD_KEY]}
 
 
-class Page(NamedTuple):
-    instance: str
-    status: int
-    location: str | None
-    text: str
-
-
-class Visitor:
-    """A client of the site through nginx, keeping its own cookies.
-
-    The session cookie is Secure, and this hop is plain HTTP (in
-    production TLS ends at nginx), so ``http.cookiejar`` would never send
-    it back. This client keeps the cookies by name and sends them on
-    every request, as a browser does over HTTPS.
-    """
-
-    def __init__(self, port):
-        self.port = port
-        self.cookies = {}
-
-    def request(self, method, path, fields=None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if fields is not None:
-            body = urllib.parse.urlencode(fields)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            connection.request(method, path, body, headers)
-            response = connection.getresponse()
-            text = response.read().decode()
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in http.cookies.SimpleCookie(header).items():
-                if morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return Page(
-            response.headers["X-Instance"],
-            response.status,
-            response.headers["Location"],
-            text,
-        )
-
-    def get(self, path):
-        return self.request("GET", path)
-
-    def submit(self, path, fields):
-        """Load the form at ``path``, then post it with its CSRF token."""
-        form = self.get(path)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form.text)
-        return form, self.request("POST", path, {**fields, "csrf_token": token[1]})
-
-    def log_in(self):
-        form, sent = self.submit(
-            "/auth/login", {"username": USERNAME, "password": PASSWORD}
-        )
-        assert sent.status == 302, sent.text
-        return form, sent, self.get(sent.location)
+def log_in(visitor):
+    """Log in as the cluster's user; the form, the redirect and the page after."""
+    form, sent = visitor.submit(
+        "/auth/login", {"username": USERNAME, "password": PASSWORD}
+    )
+    assert sent.status == 302, sent.text
+    return form, sent, visitor.get(sent.location)
 
 
 def signed_in_user(page):
@@ -159,7 +101,7 @@ def cluster(tmp_path):
 
 @pytest.fixture
 def visitor(cluster):
-    return Visitor(cluster.port)
+    return servers.Visitor(cluster.port)
 
 
 def walk(visitor):
@@ -187,7 +129,7 @@ def test_a_flash_made_by_one_instance_is_shown_by_the_other(visitor):
 
 
 def test_a_form_from_one_instance_is_accepted_by_the_other(visitor):
-    form, sent, welcome = visitor.log_in()
+    form, sent, welcome = log_in(visitor)
 
     assert sent.instance != form.instance
     assert welcome.instance == form.instance
@@ -196,7 +138,7 @@ def test_a_form_from_one_instance_is_accepted_by_the_other(visitor):
 
 
 def test_the_session_holds_on_every_instance(visitor):
-    visitor.log_in()
+    log_in(visitor)
 
     pages = walk(visitor)
 
@@ -205,7 +147,7 @@ def test_the_session_holds_on_every_instance(visitor):
 
 
 def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
-    visitor.log_in()
+    log_in(visitor)
 
     for phase in (PHASE_ONE, PHASE_TWO):
         for name in INSTANCES:
@@ -218,7 +160,7 @@ def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
 
 
 def test_a_one_phase_rotation_signs_a_bounced_visitor_out(cluster, visitor):
-    visitor.log_in()
+    log_in(visitor)
     # "one" signs with the new key at once; "two" has never heard of it.
     cluster.restart("one", PHASE_TWO)
 
