@@ -20,7 +20,12 @@ in the session.
 This module imports nothing else from the project, so it can be copied
 into any Flask 3.1 app::
 
+    app.config["SESSION_COOKIE_SECURE"] = None  # Flask's False is refused
     SignedCookieSessionInterface().init_app(app)
+
+``None`` makes the cookie Secure everywhere but in debug and testing;
+:meth:`SignedCookieSessionInterface.check_config` lists what else it
+refuses at start-up.
 """
 
 from __future__ import annotations
