@@ -5,6 +5,9 @@ import pytest
 
 from conftest import session_cookie
 
+# {"user_id":1}, with a signature no key made.
+FORGED = "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature"
+
 
 def test_index_invites_a_visitor_to_log_in(client):
     page = client.get("/").get_data(as_text=True)
@@ -55,7 +58,7 @@ def test_viewer_shows_the_csrf_token(client, app):
 
 
 def test_viewer_explains_a_rejected_cookie(client):
-    client.set_cookie("session", "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature")
+    client.set_cookie("session", FORGED)
 
     page = client.get("/session").get_data(as_text=True)
 
@@ -75,11 +78,11 @@ def test_viewer_loads_the_browser_decoder_with_the_cookie_as_data(client, auth, 
 
 
 def test_viewer_hands_a_rejected_cookie_to_the_browser_too(client):
-    client.set_cookie("session", "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature")
+    client.set_cookie("session", FORGED)
 
     page = client.get("/session").get_data(as_text=True)
 
-    assert 'data-cookie="eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature"' in page
+    assert f'data-cookie="{FORGED}"' in page
 
 
 def test_viewer_escapes_the_cookie_in_the_attribute(client):
