@@ -588,7 +588,7 @@ class SignedCookieSessionInterface(SessionInterface):
         # Caches must not hand one visitor's page, built from their
         # session, to another.
         if session.accessed or wrote_cookie:
-            response.vary.add("Cookie")
+            add_vary_cookie(response)
 
     def _write_cookie(
         self,
@@ -613,15 +613,29 @@ class SignedCookieSessionInterface(SessionInterface):
             max_size=0,  # checked below, as an error rather than a warning
             **attributes,
         )
-        if len(header) > response.max_cookie_size:
+        max_size = app.config["MAX_COOKIE_SIZE"]
+        if len(header) > max_size:
             raise CookieTooLarge(
                 f"The session cookie would be {len(header)} bytes; browsers drop"
-                f" cookies over {response.max_cookie_size}. Largest keys:"
+                f" cookies over {max_size}. Largest keys:"
                 f" {describe_largest_keys(dict(session))}. Keep large data on the"
                 " server (in the database) and only its id in the session."
             )
         response.headers.add("Set-Cookie", header)
         return True
+
+
+def add_vary_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the response's ``Vary`` header.
+
+    ``response.vary`` parses the header into a set and writes it back on
+    every change; on the usual response, which has no ``Vary`` yet, the
+    header is simply set, which is several times cheaper.
+    """
+    if "Vary" in response.headers:
+        response.vary.add("Cookie")
+    else:
+        response.headers["Vary"] = "Cookie"
 
 
 def _is_canonical_base64(field: str) -> bool:
