@@ -259,6 +259,16 @@ def test_reading_the_session_adds_vary_cookie(client):
     assert "Cookie" in client.get("/read").headers["Vary"]
 
 
+def test_vary_cookie_joins_a_vary_the_view_set(app):
+    with app.test_request_context():
+        session.get("anything")
+        response = app.make_response("")
+        response.vary.add("Accept-Encoding")
+        app.session_interface.save_session(app, session, response)
+
+    assert set(response.vary) == {"Accept-Encoding", "Cookie"}
+
+
 def test_an_untouched_session_sets_no_cookie_and_no_vary(client):
     response = client.get("/untouched")
 
