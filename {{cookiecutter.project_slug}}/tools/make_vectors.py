@@ -304,6 +304,19 @@ CASES = [
         "malformed",
     ),
     Case(
+        "number out of range",
+        "Valid JSON, but 1e400 is no finite number: Python and JavaScript"
+        " would both read it as infinity.",
+        sign_payload(base64_encode(b'{"user_id":1e400}')),
+        "malformed",
+    ),
+    Case(
+        "signature of impossible length",
+        "A signature field of a length that leaves one base64 character over.",
+        replace_field(PLAIN, 2, PLAIN.rsplit(".", 1)[1] + "AA"),
+        "malformed",
+    ),
+    Case(
         "compression bomb",
         "A few hundred bytes that inflate past the 64 KiB limit.",
         sign_payload(b"." + base64_encode(zlib.compress(TOO_BIG))),

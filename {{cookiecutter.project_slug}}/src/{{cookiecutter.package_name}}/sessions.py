@@ -114,12 +114,22 @@ class StrictJSON:
 
     @staticmethod
     def loads(text: str) -> Any:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
 
 
 def _refuse_constant(name: str) -> Any:
     # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON, but Python would read it as inf.
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 # Nearly every value in a session is one of these, stored as it is; an
@@ -397,7 +407,7 @@ class SignedCookieSessionInterface(SessionInterface):
                     " None for Secure everywhere but in debug and testing."
                 )
         refresh_after = self.get_refresh_after(app)
-        if not 0 <= refresh_after <= 1:
+        if not isinstance(refresh_after, int | float) or not 0 <= refresh_after <= 1:
             yield f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
         name = self.get_cookie_name(app)
         secure = self.get_cookie_secure(app)
@@ -639,8 +649,14 @@ def add_vary_cookie(response: Response) -> None:
 
 
 def _is_canonical_base64(field: str) -> bool:
-    """Whether the spare low bits of the field's last character are zero."""
+    """Whether the field is base64's one spelling of its bytes.
+
+    A length that leaves one character over cannot be base64 at all;
+    otherwise the spare low bits of the last character must be zero.
+    """
     spare_bits = len(field) * 6 % 8
+    if spare_bits == 6:
+        return False
     return BASE64URL.index(field[-1]) & ((1 << spare_bits) - 1) == 0
 
 

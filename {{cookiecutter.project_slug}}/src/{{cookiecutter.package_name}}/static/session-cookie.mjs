@@ -133,7 +133,13 @@ export async function decodePayload(field, { maxPayloadSize = MAX_PAYLOAD_SIZE }
     // fatal: invalid UTF-8 is an error, as in Python; ignoreBOM: a byte
     // order mark is kept, so that JSON.parse refuses it as Python does.
     const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    data = JSON.parse(text);
+    // 1e400 parses as Infinity: refused, as on the server.
+    data = JSON.parse(text, (key, value) => {
+      if (typeof value === "number" && !Number.isFinite(value)) {
+        throw new RangeError(`${key} is out of range`);
+      }
+      return value;
+    });
   } catch {
     throw malformed("undecodable payload: not UTF-8 JSON");
   }
