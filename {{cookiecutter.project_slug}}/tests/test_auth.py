@@ -43,6 +43,9 @@ class BadRegistration(NamedTuple):
         ),
         BadRegistration("test", "a long password", "a long password", "already taken"),
         BadRegistration("a b", "a long password", "a long password", "letters, digits"),
+        BadRegistration(
+            "alice\n", "a long password", "a long password", "letters, digits"
+        ),
     ],
     ids=lambda case: case.message,
 )
@@ -116,6 +119,12 @@ def test_logout_refuses_get(client, auth):
     assert client.get("/auth/logout").status_code == 405
     with client.session_transaction() as current:
         assert current["user_id"] == 1
+
+
+def test_login_required_does_not_return_to_a_post(client):
+    response = client.post("/auth/sign-out-everywhere")
+
+    assert response.headers["Location"] == "/auth/login"
 
 
 def test_login_required_sends_visitors_to_login_and_back(client, auth):

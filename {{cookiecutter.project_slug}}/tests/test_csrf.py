@@ -41,3 +41,16 @@ def test_the_token_secret_lives_in_the_session(client):
 
     with client.session_transaction() as current:
         assert len(current["csrf_token"]) == 40
+
+
+def test_the_expired_form_page_still_knows_the_user(client):
+    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    client.post(
+        "/auth/login",
+        data={"username": "test", "password": TEST_PASSWORD, "csrf_token": token},
+    )
+
+    response = client.post("/auth/password", data={"current_password": "x"})
+
+    assert response.status_code == 400
+    assert '<span class="who">test</span>' in response.text

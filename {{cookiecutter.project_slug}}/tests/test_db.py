@@ -54,3 +54,13 @@ def test_create_user_refuses_a_short_password(runner, app):
     assert "at least 8 characters" in result.output
     with app.app_context():
         assert get_user_by_name("carol") is None
+
+
+@pytest.mark.parametrize("username", ["a b", "alice\n", "x" * 65])
+def test_create_user_refuses_a_name_the_form_would_refuse(runner, app, username):
+    result = runner.invoke(args=["create-user", username, "--password", "long enough"])
+
+    assert result.exit_code == 2
+    assert "letters, digits" in result.output
+    with app.app_context():
+        assert get_user_by_name(username) is None

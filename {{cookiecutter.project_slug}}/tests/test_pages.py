@@ -125,6 +125,12 @@ def test_errors_get_a_friendly_page(client, method, path, status):
     assert "Back to the home page" in response.get_data(as_text=True)
 
 
+def test_a_405_page_keeps_the_allow_header(client):
+    response = client.get("/auth/logout")
+
+    assert "POST" in response.headers["Allow"]
+
+
 def test_an_unexpected_error_shows_no_traceback(app):
     app.config["TESTING"] = False
     app.config["PROPAGATE_EXCEPTIONS"] = False

@@ -1,6 +1,7 @@
 """Failed logins, counted in the database per username and client address."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -31,6 +32,23 @@ def test_five_failures_lock_out_even_the_right_password(client):
     assert "Try again in 15 minute(s)" in response.text
     with client.session_transaction() as current:
         assert "user_id" not in current
+
+
+def test_the_lock_says_when_to_retry(client):
+    fail(client, 5)
+
+    assert 0 < int(login(client).headers["Retry-After"]) <= 15 * 60
+
+
+def test_guesses_sent_side_by_side_are_counted_too(app):
+    def guess(_):
+        return login(app.test_client(), password="wrong password").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(guess, range(20)))
+
+    assert statuses == [200] * 5 + [429] * 15
+    assert login(app.test_client()).status_code == 429
 
 
 def test_four_failures_do_not(client):

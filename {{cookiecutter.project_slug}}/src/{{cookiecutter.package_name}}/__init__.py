@@ -49,7 +49,6 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
 
     SignedCookieSessionInterface().init_app(app)
-    csrf.init_app(app)
 
     from . import db, deployment, headers, session_cli, users
 
@@ -66,5 +65,10 @@ def create_app(test_config=None):
     app.register_blueprint(pages.bp)
     app.register_blueprint(lab.bp)
     app.add_url_rule("/", endpoint="index")
+
+    # After the blueprints, so that the user is loaded (and a revoked
+    # session ended) before a form's token is checked, and the error page
+    # for a bad token knows who is asking.
+    csrf.init_app(app)
 
     return app

@@ -1,6 +1,7 @@
 """Registering, logging in and out, and who the current user is."""
 
 import functools
+import math
 import time
 
 from flask import (
@@ -37,6 +38,9 @@ def login_required(view):
     def wrapped_view(**kwargs):
         if g.user is None:
             flash("Please log in to see that page.", "info")
+            # Only a page can be returned to; a form's POST cannot.
+            if request.method != "GET":
+                return redirect(url_for("auth.login"))
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return view(**kwargs)
 
@@ -112,17 +116,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username, address = form.username.data, request.remote_addr
-        wait = throttle.seconds_locked(username, address)
+        wait = throttle.start_attempt(username, address)
         if wait:
             flash(
                 "Too many failed attempts for this username. Try again in"
-                f" {-(-wait // 60)} minute(s).",
+                f" {math.ceil(wait / 60)} minute(s).",
                 "error",
             )
-            return render_template("auth/login.html", form=form), 429
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
         user = authenticate(username, form.password.data)
         if user is None:
-            throttle.record_failure(username, address)
             flash("Incorrect username or password.", "error")
         else:
             throttle.forget_failures(username, address)

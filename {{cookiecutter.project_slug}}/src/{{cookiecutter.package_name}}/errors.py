@@ -22,4 +22,7 @@ def http_error(error):
         message = "Something went wrong on our side. It has been logged."
     else:
         message = error.description
-    return render_template("error.html", error=error, message=message), error.code
+    # Keep what the error adds, such as the Allow header of a 405.
+    headers = [(k, v) for k, v in error.get_headers() if k != "Content-Type"]
+    page = render_template("error.html", error=error, message=message)
+    return page, error.code, headers

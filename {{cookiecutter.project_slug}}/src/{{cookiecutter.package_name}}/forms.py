@@ -4,7 +4,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
-from .users import PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH
+from .users import (
+    PASSWORD_MIN_LENGTH,
+    USERNAME_MAX_LENGTH,
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+)
 
 
 class NewPasswordForm(FlaskForm):
@@ -33,7 +38,7 @@ class RegisterForm(NewPasswordForm):
         validators=[
             DataRequired(),
             Length(max=USERNAME_MAX_LENGTH),
-            Regexp(r"^[\w.@+-]+$", message="Use letters, digits and . @ + - _ only."),
+            Regexp(USERNAME_PATTERN, message=USERNAME_RULE),
         ],
     )
 

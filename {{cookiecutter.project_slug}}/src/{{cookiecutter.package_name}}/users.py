@@ -1,6 +1,7 @@
 """User accounts in the database, and the create-user command."""
 
 import functools
+import re
 import sqlite3
 
 import click
@@ -11,6 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .db import get_db
 
 USERNAME_MAX_LENGTH = 64
+# \Z, not $: a $ would also accept a name that ends in a newline.
+USERNAME_PATTERN = r"^[\w.@+-]+\Z"
+USERNAME_RULE = "Use letters, digits and . @ + - _ only."
 PASSWORD_MIN_LENGTH = 8
 
 
@@ -94,6 +98,11 @@ def _unused_hash(method):
 @click.password_option(help="The password; asked for when not given.")
 def create_user_command(username, password):
     """Create a user who can log in."""
+    if not re.match(USERNAME_PATTERN, username) or len(username) > USERNAME_MAX_LENGTH:
+        raise click.BadParameter(
+            f"{USERNAME_RULE} At most {USERNAME_MAX_LENGTH} characters.",
+            param_hint="username",
+        )
     if len(password) < PASSWORD_MIN_LENGTH:
         raise click.BadParameter(
             f"use at least {PASSWORD_MIN_LENGTH} characters.", param_hint="password"
