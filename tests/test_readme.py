@@ -21,6 +21,8 @@ def test_baked_readme_test_command_passes(default_project_tested):
 
 def test_baked_readme_run_command_serves_the_app(default_project, baked_python):
     command = readme_command(default_project / "README.md", "Run the app on")
+    # As in a fresh clone, where git has left the secret behind.
+    (default_project / ".env").unlink()
     first_user = readme_command(default_project / "README.md", "get a first user")
     port = free_port()
 
@@ -38,6 +40,7 @@ def test_baked_readme_run_command_serves_the_app(default_project, baked_python):
         )
 
     assert created.returncode == 0, created.stderr
+    assert "FLASK_SECRET_KEY=" in (default_project / ".env").read_text()
     assert "Flask Signed Session" in home
     assert "Welcome, demo." in page
 

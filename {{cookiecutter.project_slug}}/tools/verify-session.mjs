@@ -31,8 +31,8 @@ export { SessionCookieError };
 
 // SignedCookieSessionInterface.salt
 export const DEFAULT_SALT = "cookie-session";
-// Flask's default PERMANENT_SESSION_LIFETIME: 31 days.
-export const DEFAULT_MAX_AGE = 31 * 24 * 60 * 60;
+// This app's PERMANENT_SESSION_LIFETIME (create_app): 7 days.
+export const DEFAULT_MAX_AGE = 7 * 24 * 60 * 60;
 
 export function deriveKey(secret, salt = DEFAULT_SALT) {
   return createHash("sha1").update(salt).update("signer").update(secret).digest();

@@ -78,7 +78,9 @@ def new_key_command():
     click.echo(
         "# Sessions signed with the old key keep working, and move to the new\n"
         "# key on their next request. Drop the old key from the fallbacks when\n"
-        "# PERMANENT_SESSION_LIFETIME has passed since the switch."
+        "# PERMANENT_SESSION_LIFETIME has passed since the switch.\n"
+        "# With several instances, first give every instance the new key as a\n"
+        "# fallback, and only then switch them to sign with it: see the README."
     )
     click.echo(f"FLASK_SECRET_KEY={key}")
     click.echo(f"FLASK_SECRET_KEY_FALLBACKS={single_quoted(json.dumps(fallbacks))}")
