@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import TEST_PASSWORD
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import get_db
 
 
@@ -127,3 +128,18 @@ def test_the_limit_is_configurable(app, client, max_failures, locked_after):
     fail(client, locked_after)
 
     assert login(client).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"LOGIN_MAX_FAILURES": 0},
+        {"LOGIN_MAX_FAILURES": "5"},
+        {"LOGIN_FAILURE_WINDOW": 0},
+        {"LOGIN_FAILURE_WINDOW": "15 minutes"},
+    ],
+    ids=["no failures", "text limit", "no window", "text window"],
+)
+def test_unworkable_settings_are_refused_at_start(app, settings):
+    with pytest.raises(ValueError, match=next(iter(settings))):
+        create_app({**app.config, **settings})

@@ -50,13 +50,14 @@ def create_app(test_config=None):
 
     SignedCookieSessionInterface().init_app(app)
 
-    from . import db, deployment, headers, session_cli, users
+    from . import db, deployment, headers, session_cli, throttle, users
 
     db.init_app(app)
     deployment.init_app(app)
     users.init_app(app)
     headers.init_app(app)
     session_cli.init_app(app)
+    throttle.init_app(app)
 
     from . import auth, errors, lab, pages
 

@@ -1,8 +1,5 @@
 """The tamper lab: paste a session cookie, see what the server makes of it."""
 
-import json
-from datetime import UTC, datetime
-
 from flask import Blueprint, current_app, render_template, request
 
 from .forms import CookieForm
@@ -38,8 +35,8 @@ def judge(interface, value):
     return {
         "kind": "valid",
         "key_index": cookie.key_index,
-        "json": json.dumps(cookie.data, indent=2, sort_keys=True, ensure_ascii=False),
+        "json": cookie.pretty_json(),
         "signed_at": cookie.signed_at,
-        "age": int((datetime.now(UTC) - cookie.signed_at).total_seconds()),
+        "age": cookie.age_seconds,
         "compressed": cookie.compressed,
     }

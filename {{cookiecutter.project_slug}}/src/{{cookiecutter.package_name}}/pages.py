@@ -1,6 +1,5 @@
 """The home page and the session viewer."""
 
-import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, render_template, request
@@ -42,15 +41,14 @@ def describe_cookie(interface, name, value):
     except InvalidSessionCookie as error:
         report["error"] = str(error)
         return report
-    now = datetime.now(UTC)
     lifetime = current_app.permanent_session_lifetime
     report.update(
         error=None,
-        json=json.dumps(cookie.data, indent=2, sort_keys=True, ensure_ascii=False),
+        json=cookie.pretty_json(),
         compressed=cookie.compressed,
         signed_with_fallback=cookie.signed_with_fallback,
         signed_at=cookie.signed_at,
-        age=now - cookie.signed_at,
+        age_seconds=cookie.age_seconds,
         expires_at=cookie.signed_at + lifetime,
         permanent=cookie.data.get("_permanent", False),
         refresh_after=interface.get_refresh_after(current_app),

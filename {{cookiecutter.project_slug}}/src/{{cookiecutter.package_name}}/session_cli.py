@@ -2,7 +2,6 @@
 
 import json
 import secrets
-from datetime import UTC, datetime
 
 import click
 from flask import current_app
@@ -32,7 +31,7 @@ def decode_command(cookie, unsafe):
         if unsafe:
             show_untrusted(interface, cookie)
         raise click.ClickException(str(error)) from None
-    age = int((datetime.now(UTC) - session.signed_at).total_seconds())
+    age = session.age_seconds
     index = session.key_index
     if index == 0:
         key = "SECRET_KEY, the current key"
@@ -44,7 +43,7 @@ def decode_command(cookie, unsafe):
         f" valid for {interface.get_max_age(current_app) - age} s more)"
     )
     click.echo(f"Compressed:    {'yes' if session.compressed else 'no'}")
-    click.echo(json.dumps(session.data, indent=2, sort_keys=True, ensure_ascii=False))
+    click.echo(session.pretty_json())
 
 
 def show_untrusted(interface, cookie):

@@ -304,6 +304,15 @@ class SessionCookie:
     def signed_with_fallback(self) -> bool:
         return self.key_index > 0
 
+    @property
+    def age_seconds(self) -> int:
+        """Whole seconds since it was signed."""
+        return int((datetime.now(UTC) - self.signed_at).total_seconds())
+
+    def pretty_json(self) -> str:
+        """The data as people read it: indented, keys sorted, text as it is."""
+        return json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False)
+
 
 def split_cookie(value: str) -> tuple[str, str, str]:
     """Split a cookie into its payload, timestamp and signature fields."""
