@@ -94,3 +94,15 @@ def test_refresh_can_be_turned_off(app, client):
     client.set_cookie("session", mint(logged_in_data(), signed_at=now() - WEEK + 60))
 
     assert "Set-Cookie" not in client.get("/").headers
+
+
+@pytest.mark.parametrize(
+    "issued_at", [None, "yesterday"], ids=["missing", "not a time"]
+)
+def test_a_login_without_a_usable_issue_time_ends(client, issued_at):
+    data = logged_in_data(issued_at=issued_at)
+    if issued_at is None:
+        del data["issued_at"]
+    client.set_cookie("session", mint(data))
+
+    assert "reached its time limit" in client.get("/").text

@@ -3,6 +3,7 @@
 import functools
 import math
 import time
+from datetime import UTC, datetime
 
 from flask import (
     Blueprint,
@@ -62,6 +63,15 @@ def start_session(user, permanent=False):
     session.permanent = permanent
 
 
+def login_deadline(data):
+    """When the login recorded in session ``data`` must end, or None if none is."""
+    issued_at = data.get("issued_at")
+    if not isinstance(issued_at, int):
+        return None
+    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
+    return datetime.fromtimestamp(issued_at, UTC) + lifetime
+
+
 def session_end_reason(user):
     """Why the current session may no longer stand for ``user``, or None."""
     if user is None:
@@ -71,8 +81,8 @@ def session_end_reason(user):
             "You have been logged out: this account signed out everywhere or"
             " changed its password."
         )
-    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-    if time.time() - session.get("issued_at", 0) > lifetime.total_seconds():
+    deadline = login_deadline(session)
+    if deadline is None or datetime.now(UTC) > deadline:
         return "Your session reached its time limit. Please log in again."
     return None
 

@@ -1,9 +1,8 @@
 """The home page and the session viewer."""
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, current_app, render_template, request
 
+from .auth import login_deadline
 from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
 
 bp = Blueprint("pages", __name__)
@@ -52,16 +51,7 @@ def describe_cookie(interface, name, value):
         expires_at=cookie.signed_at + lifetime,
         permanent=cookie.data.get("_permanent", False),
         refresh_after=interface.get_refresh_after(current_app),
-        absolute_deadline=absolute_deadline(cookie.data),
+        absolute_deadline=login_deadline(cookie.data),
         csrf_token=cookie.data.get("csrf_token"),
     )
     return report
-
-
-def absolute_deadline(data):
-    """When a login's absolute lifetime ends, for a session that has one."""
-    issued_at = data.get("issued_at")
-    if not isinstance(issued_at, int):
-        return None
-    lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-    return datetime.fromtimestamp(issued_at, UTC) + lifetime
