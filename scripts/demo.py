@@ -36,7 +36,7 @@ def main():
 
     database = OUTPUT / "demo.sqlite"
     database.unlink(missing_ok=True)
-    env = {**os.environ, "FLASK_DATABASE": str(database)}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
     flask = [str(bin_dir / "flask")]
     password = secrets.token_urlsafe(12)
     subprocess.run([*flask, "init-db"], check=True, cwd=project, env=env)

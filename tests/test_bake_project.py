@@ -106,8 +106,8 @@ def test_ruff_format_is_clean(baked):
 
 
 # Every bake runs the quick part of its suite; the default bake runs all of it,
-# through its README's test command.
-QUICK_TESTS = "not slow and not browser and not cluster"
+# through its README's test command, PostgreSQL included.
+QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
 
 
 def test_baked_suite_passes(baked, baked_python):

@@ -1,33 +1,67 @@
+import os
 from datetime import UTC, datetime
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+import databases
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.db import init_db
-from {{ cookiecutter.package_name }}.users import create_user
+from {{ cookiecutter.package_name }}.db import db
 
 TEST_PASSWORD = "test-password"
 TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
 
 
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL database the tests share and empty: ``TEST_DATABASE_URL``'s,
+    or one on a throwaway server started for this test run."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        yield os.environ["TEST_DATABASE_URL"]
+        return
+    server = databases.ThrowawayServer()
+    try:
+        yield server.start().create_database("tests")
+    finally:
+        server.stop()
+
+
 @pytest.fixture
-def app(tmp_path):
+def database_url(tmp_path):
+    """The app's database: a new SQLite file for each test."""
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def each_database_url(request, tmp_path):
+    """SQLite, then PostgreSQL: for modules whose tests must hold on both.
+
+    Such a module makes it its ``database_url``.
+    """
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def app(database_url):
+    users = [("test", TEST_PASSWORD), ("other", TEST_PASSWORD)]
+    databases.prepare_database(database_url, users)
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": TEST_SECRET_KEY,
-            "DATABASE": str(tmp_path / "test.sqlite"),
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
-            # Fast hashes: the scrypt default costs a tenth of a second each.
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
         }
     )
+    yield app
+    # Close the pooled connections now, not whenever the app is collected.
     with app.app_context():
-        init_db()
-        create_user("test", TEST_PASSWORD)
-        create_user("other", TEST_PASSWORD)
-    return app
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -23,21 +23,20 @@ from typing import NamedTuple
 
 import pytest
 
-from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.db import init_db
-
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def require(program, variable):
+def require(program, variable, package=None):
     """The path of ``program``; skip without it, or fail if ``variable`` is 1."""
     # nginx lives in /usr/sbin, which is not on everyone's PATH.
     search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin"])
     path = shutil.which(program, path=search)
     if path is None:
-        reason = f"{program} is not installed (Debian: apt-get install {program})"
+        reason = (
+            f"{program} is not installed (Debian: apt-get install {package or program})"
+        )
         if os.environ.get(variable) == "1":
             pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
         pytest.skip(reason)
@@ -48,19 +47,6 @@ def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def make_database(path):
-    """Create the tables in a new SQLite file, as ``flask init-db`` would."""
-    app = create_app(
-        {
-            "SECRET_KEY": "only used to create the tables, never to sign",
-            "DATABASE": path,
-        }
-    )
-    with app.app_context():
-        init_db()
-    return app
 
 
 class Server:

@@ -6,6 +6,7 @@ see that message exactly once. Every response is checked, and a summary
 (requests per second, errors, latency percentiles) is printed.
 
     .venv/bin/python tests/soak.py --clients 16 --workers 4 --seconds 60
+    .venv/bin/python tests/soak.py --postgres  # on a throwaway PostgreSQL server
 
 Passwords are hashed with a fast method here: with scrypt, two cores
 spend the soak hashing passwords rather than handling sessions.
@@ -24,6 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import databases
 import servers
 
 USER_ID = re.compile(r"&#34;user_id&#34;: (\d+)")
@@ -102,13 +104,17 @@ def run_clients(port, count, seconds):
     return tally, latencies, time.monotonic() - started
 
 
-def soak(clients, workers, seconds, folder):
-    """Serve the app from ``folder`` under gunicorn, soak it, return the figures."""
-    database = str(Path(folder) / "soak.sqlite")
-    servers.make_database(database)
+def soak(clients, workers, seconds, folder, database_url=None):
+    """Serve the app from ``folder`` under gunicorn, soak it, return the figures.
+
+    The app's data goes to ``database_url``, emptied first, or to a new
+    SQLite file in ``folder``.
+    """
+    database_url = database_url or f"sqlite:///{Path(folder) / 'soak.sqlite'}"
+    databases.prepare_database(database_url)
     settings = {
         "SECRET_KEY": secrets.token_hex(32),
-        "DATABASE": database,
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     port = servers.free_port()
@@ -118,6 +124,7 @@ def soak(clients, workers, seconds, folder):
     milliseconds = statistics.quantiles(latencies, n=100)
     errors = {key: count for key, count in tally.items() if key.startswith("error")}
     return {
+        "database": database_url.split(":", 1)[0],
         "clients": clients,
         "workers": workers,
         "seconds": round(elapsed, 1),
@@ -137,10 +144,19 @@ def main():
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--postgres", action="store_true", help="on a throwaway PostgreSQL server"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        result = soak(args.clients, args.workers, args.seconds, folder)
+    server = databases.ThrowawayServer().start() if args.postgres else None
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            url = server.create_database("soak") if server else None
+            result = soak(args.clients, args.workers, args.seconds, folder, url)
+    finally:
+        if server:
+            server.stop()
     if args.json:
         print(json.dumps(result))
     else:

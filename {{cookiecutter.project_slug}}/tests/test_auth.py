@@ -3,7 +3,14 @@ from typing import NamedTuple
 import pytest
 from flask import g, session
 
+from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
+
+
+@pytest.fixture
+def database_url(each_database_url):
+    """These tests run on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def test_register_creates_a_user(client, app):
@@ -78,7 +85,7 @@ def test_login_puts_the_user_id_in_the_session(client, auth):
     with client:
         client.get("/")
         assert session["user_id"] == 1
-        assert g.user["username"] == "test"
+        assert g.user.username == "test"
 
 
 @pytest.mark.parametrize(
@@ -217,10 +224,8 @@ def test_change_password_replaces_the_hash(client, auth, app):
 def test_a_deleted_user_is_logged_out(client, auth, app):
     auth.login()
     with app.app_context():
-        from {{ cookiecutter.package_name }}.db import get_db
-
-        get_db().execute("DELETE FROM user WHERE username = 'test'")
-        get_db().commit()
+        db.session.delete(get_user_by_name("test"))
+        db.session.commit()
 
     assert "no longer exists" in client.get("/").get_data(as_text=True)
     with client.session_transaction() as current:

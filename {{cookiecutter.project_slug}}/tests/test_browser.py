@@ -15,6 +15,7 @@ import pytest
 from itsdangerous.encoding import base64_decode, bytes_to_int
 from playwright.sync_api import expect, sync_playwright
 
+import databases
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import split_cookie
@@ -44,9 +45,9 @@ BROWSER_DECODE = "pre.browser-json"
 def sites(tmp_path_factory):
     """Two servers of one app on one database: normal forms, and short-lived ones."""
     folder = tmp_path_factory.mktemp("sites")
-    database = str(folder / "app.sqlite")
-    servers.make_database(database)
-    settings = {"SECRET_KEY": SECRET_KEY, "DATABASE": database}
+    database_url = f"sqlite:///{folder / 'app.sqlite'}"
+    databases.prepare_database(database_url)
+    settings = {"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url}
     short = {**settings, "WTF_CSRF_TIME_LIMIT": SHORT_FORM_LIFETIME}
     main_port, short_port = servers.free_port(), servers.free_port()
     with (

@@ -1,19 +1,21 @@
-"""Two gunicorn instances behind nginx, taking turns, sharing only their keys.
+"""Two gunicorn instances behind nginx, taking turns, on one PostgreSQL database.
 
 The session lives in the cookie, so either instance can serve any
-request; these tests walk a visitor through the pair, then rotate the
-secret key one instance at a time, as a real deployment must.
+request; the users and the login throttle live in the shared database.
+These tests walk visitors through the pair, then rotate the secret key
+one instance at a time, as a real deployment must.
 """
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import pytest
 
+import databases
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
-from {{ cookiecutter.package_name }}.users import create_user
 
 pytestmark = pytest.mark.cluster
 
@@ -49,14 +51,13 @@ def signed_in_user(page):
 class Cluster:
     """Two instances of the app on one database behind nginx."""
 
-    def __init__(self, folder, nginx_program):
+    def __init__(self, folder, nginx_program, database_url):
         self.folder = folder
         self.ports = {name: servers.free_port() for name in INSTANCES}
         self.port = servers.free_port()
         self.instances = {}
-        self.database = str(folder / "app.sqlite")
-        with servers.make_database(self.database).app_context():
-            create_user(USERNAME, PASSWORD)
+        self.database_url = database_url
+        databases.prepare_database(database_url, users=[(USERNAME, PASSWORD)])
         self.proxy = servers.nginx(
             nginx_program, self.port, self.ports.values(), folder
         )
@@ -64,7 +65,7 @@ class Cluster:
     def start(self, name, keys):
         settings = {
             **keys,
-            "DATABASE": self.database,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
             "INSTANCE_NAME": name,
             "TRUSTED_PROXIES": 1,
         }
@@ -87,9 +88,9 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tmp_path):
+def cluster(tmp_path, postgres_url):
     program = servers.require("nginx", "REQUIRE_CLUSTER")
-    cluster = Cluster(tmp_path, program)
+    cluster = Cluster(tmp_path, program, postgres_url)
     try:
         for name in INSTANCES:
             cluster.start(name, START)
@@ -135,6 +136,54 @@ def test_a_form_from_one_instance_is_accepted_by_the_other(visitor):
     assert welcome.instance == form.instance
     assert "Welcome, grace." in welcome.text
     assert signed_in_user(welcome) == USERNAME
+
+
+def test_an_account_made_on_one_instance_logs_in_on_the_other(cluster):
+    visitor = servers.Visitor(cluster.port)
+    fields = {"username": "ada", "password": "a password of ada's"}
+    _, registered = visitor.submit(
+        "/auth/register", {**fields, "confirm": fields["password"]}
+    )
+    # nginx takes turns: one request more, and the login's POST goes to
+    # the instance that did not take the registration's.
+    visitor.get("/")
+    _, logged_in = visitor.submit("/auth/login", fields)
+
+    assert registered.status == logged_in.status == 302
+    assert registered.instance != logged_in.instance
+    assert signed_in_user(visitor.get("/")) == "ada"
+
+
+def test_signing_out_everywhere_on_one_instance_ends_the_cookie_on_both(
+    cluster, visitor
+):
+    log_in(visitor)
+    old_cookie = visitor.cookies["session"]
+    _, signed_out = visitor.submit("/auth/sign-out-everywhere", {}, form_path="/")
+    replays = []
+    for _ in INSTANCES:
+        replay = servers.Visitor(cluster.port)
+        replay.cookies["session"] = old_cookie
+        replays.append(replay.get("/"))
+
+    assert signed_out.status == 302
+    assert {page.instance for page in replays} == set(INSTANCES)
+    assert {signed_in_user(page) for page in replays} == {None}
+    assert all("signed out everywhere" in page.text for page in replays)
+
+
+def test_guesses_spread_over_both_instances_share_one_throttle(cluster):
+    def guess(_):
+        visitor = servers.Visitor(cluster.port)
+        fields = {"username": USERNAME, "password": "a wrong password"}
+        form, sent = visitor.submit("/auth/login", fields)
+        return form.instance, sent.instance, sent.status
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        guesses = list(pool.map(guess, range(20)))
+
+    assert {instance for _, instance, _ in guesses} == set(INSTANCES)
+    assert sorted(status for *_, status in guesses) == [200] * 5 + [429] * 15
 
 
 def test_the_session_holds_on_every_instance(visitor):

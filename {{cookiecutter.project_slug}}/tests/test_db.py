@@ -1,26 +1,57 @@
-import sqlite3
+"""The database: its URL, its migrations, and the init-db and create-user commands."""
 
 import pytest
+import sqlalchemy as sa
 
-from {{ cookiecutter.package_name }}.db import get_db
+from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import get_user_by_name
 
 
-def test_get_db_returns_one_connection_per_context(app):
-    with app.app_context():
-        db = get_db()
-        assert db is get_db()
+@pytest.fixture
+def database_url(each_database_url):
+    """These tests run on SQLite and on PostgreSQL."""
+    return each_database_url
 
-    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
-        db.execute("SELECT 1")
+
+def tables(app):
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
 
 
 def test_init_db_keeps_existing_users(runner, app):
     result = runner.invoke(args=["init-db"])
 
-    assert "Initialized" in result.output
+    assert result.exit_code == 0, result.output
+    assert "is up to date" in result.output
     with app.app_context():
         assert get_user_by_name("test") is not None
+
+
+def test_every_migration_downgrades_and_upgrades_again(runner, app):
+    down = runner.invoke(args=["db", "downgrade", "base"])
+    emptied = tables(app)
+    up = runner.invoke(args=["db", "upgrade"])
+
+    assert down.exit_code == 0, down.output
+    assert up.exit_code == 0, up.output
+    assert emptied <= {"alembic_version"}
+    assert {"users", "login_attempts"} <= tables(app)
+
+
+def test_the_models_and_the_migrations_agree(runner):
+    result = runner.invoke(args=["db", "check"])
+
+    assert result.exit_code == 0, result.output
+
+
+def test_a_change_to_the_models_is_caught_by_db_check(runner, app):
+    with app.app_context():
+        db.session.execute(sa.text("ALTER TABLE users ADD COLUMN nickname TEXT"))
+        db.session.commit()
+
+    result = runner.invoke(args=["db", "check"])
+
+    assert result.exit_code != 0
 
 
 def test_create_user_with_password_option(runner, app):

@@ -5,9 +5,8 @@ from typing import NamedTuple
 import pytest
 from flask import request
 
+from databases import FAST_HASHES, prepare_database
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.db import init_db
-from {{ cookiecutter.package_name }}.users import create_user
 
 PASSWORD = "a password for the proxy tests"
 # What nginx sends for a visitor of https://example.org, who sent an
@@ -20,21 +19,19 @@ THROUGH_THE_PROXY = {
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(database_url):
     """Build the app as production runs it: not testing, CSRF on."""
 
     def make_app(**settings):
+        prepare_database(database_url, users=[("test", PASSWORD)])
         app = create_app(
             {
                 "SECRET_KEY": "a test key, long enough to be realistic: 0123456789",
-                "DATABASE": str(tmp_path / "test.sqlite"),
-                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "PASSWORD_HASH_METHOD": FAST_HASHES,
                 **settings,
             }
         )
-        with app.app_context():
-            init_db()
-            create_user("test", PASSWORD)
 
         @app.route("/where-from")
         def where_from():

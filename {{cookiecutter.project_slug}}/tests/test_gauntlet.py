@@ -13,6 +13,14 @@ from itsdangerous import URLSafeTimedSerializer
 
 from conftest import TEST_SECRET_KEY, mint, now
 
+
+@pytest.fixture
+def database_url(each_database_url):
+    """The whole app on SQLite and on PostgreSQL: the genuine cookie's user
+    is looked up in the database, as every signed-in request's is."""
+    return each_database_url
+
+
 COOKIES_PER_KIND = 800
 B64_ALPHABET = string.ascii_letters + string.digits + "-_"
 SIGNER = URLSafeTimedSerializer(TEST_SECRET_KEY, salt="cookie-session").make_signer()

@@ -6,6 +6,13 @@ import pytest
 
 from conftest import mint, now, session_cookie
 
+
+@pytest.fixture
+def database_url(each_database_url):
+    """These tests run on SQLite and on PostgreSQL."""
+    return each_database_url
+
+
 WEEK = 7 * 24 * 3600
 
 

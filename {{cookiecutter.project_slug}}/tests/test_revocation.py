@@ -1,6 +1,14 @@
 """Ending sessions from the server: the epoch copied into the session at login."""
 
+import pytest
+
 from conftest import AuthActions, session_cookie
+
+
+@pytest.fixture
+def database_url(each_database_url):
+    """These tests run on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def test_login_stores_the_epoch_and_issue_time(client, auth):

@@ -107,7 +107,12 @@ def test_new_key_settings_rotate_without_logging_anyone_out(
         if name.startswith("FLASK_"):
             monkeypatch.setenv(name, value)
 
-    rotated = create_app({"TESTING": True, "DATABASE": app.config["DATABASE"]})
+    rotated = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        }
+    )
 
     assert rotated.config["SECRET_KEY_FALLBACKS"] == [OLD_KEY, app.secret_key]
     decoded = rotated.session_interface.decode(rotated, current_cookie)

@@ -6,8 +6,10 @@ from soak import soak
 
 
 @pytest.mark.slow
-def test_a_short_soak_has_no_errors_and_no_crossed_sessions(tmp_path):
-    figures = soak(clients=6, workers=3, seconds=8, folder=tmp_path)
+def test_a_short_soak_has_no_errors_and_no_crossed_sessions(
+    tmp_path, each_database_url
+):
+    figures = soak(6, 3, 8, tmp_path, each_database_url)
 
     assert figures["errors"] == 0, figures["error_kinds"]
     assert figures["rounds"] >= figures["clients"]

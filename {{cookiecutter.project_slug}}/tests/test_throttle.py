@@ -1,13 +1,22 @@
 """Failed logins, counted in the database per username and client address."""
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import sqlalchemy as sa
 
 from conftest import TEST_PASSWORD
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.db import get_db
+from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.throttle import LoginAttempts
+
+WINDOW = 15 * 60
+
+
+@pytest.fixture
+def database_url(each_database_url):
+    """These tests run on SQLite and on PostgreSQL."""
+    return each_database_url
 
 
 def login(client, password=TEST_PASSWORD, username="test", address="192.0.2.1"):
@@ -84,40 +93,74 @@ def test_a_new_cookie_does_not_escape_the_lock(app, client):
     assert login(app.test_client()).status_code == 429
 
 
-def test_the_lock_ends_when_the_window_passes(app, client):
-    with app.app_context():
-        db = get_db()
-        window_start = time.time() - app.config["LOGIN_FAILURE_WINDOW"]
-        db.executemany(
-            "INSERT INTO login_failure (username, address, failed_at) VALUES (?, ?, ?)",
-            [("test", "192.0.2.1", window_start - 1)] * 5,
-        )
-        db.commit()
+def test_the_lock_ends_when_the_window_passes(client, time_machine):
+    time_machine.move_to("2030-01-01 12:00", tick=False)
+    fail(client, 5)
+
+    time_machine.shift(WINDOW + 1)
 
     assert login(client).status_code == 302
 
 
-def test_the_lock_reports_the_time_left(app, client):
-    with app.app_context():
-        db = get_db()
-        almost_over = time.time() - app.config["LOGIN_FAILURE_WINDOW"] + 90
-        db.executemany(
-            "INSERT INTO login_failure (username, address, failed_at) VALUES (?, ?, ?)",
-            [("test", "192.0.2.1", almost_over)] * 5,
-        )
-        db.commit()
-
-    assert "Try again in 2 minute(s)" in login(client).text
-
-
-def test_attempts_during_the_lock_do_not_extend_it(app, client):
+def test_the_lock_reports_the_time_left(client, time_machine):
+    time_machine.move_to("2030-01-01 12:00", tick=False)
     fail(client, 5)
-    login(client)
-    login(client)
 
+    time_machine.shift(WINDOW - 90)
+    locked = login(client)
+
+    assert "Try again in 2 minute(s)" in locked.text
+    assert locked.headers["Retry-After"] == "90"
+
+
+def test_attempts_during_the_lock_do_not_extend_it(client, time_machine):
+    time_machine.move_to("2030-01-01 12:00", tick=False)
+    fail(client, 5)
+    time_machine.shift(WINDOW - 60)
+    assert login(client).status_code == 429
+
+    time_machine.shift(61)
+
+    assert login(client).status_code == 302
+
+
+def stored_attempts(app):
     with app.app_context():
-        count = get_db().execute("SELECT COUNT(*) FROM login_failure").fetchone()[0]
-    assert count == 5
+        return db.session.scalars(sa.select(LoginAttempts)).all()
+
+
+def test_a_long_username_is_stored_as_a_fixed_size_digest(app, client):
+    username = "guess." + "x" * 58
+
+    fail(client, 2, username=username)
+
+    (row,) = stored_attempts(app)
+    assert len(row.username_digest) == 32
+    assert username.encode() not in row.username_digest
+    assert row.attempts == 2
+
+
+def test_closed_windows_are_pruned(app, client, time_machine):
+    time_machine.move_to("2030-01-01 12:00", tick=False)
+    fail(client, 1, username="other")
+
+    time_machine.shift(WINDOW + 1)
+    fail(client, 1)
+
+    assert [row.attempts for row in stored_attempts(app)] == [1]
+
+
+@pytest.mark.parametrize("look_alike", ["TEST", "Test", "\uff54\uff45\uff53\uff54"])
+def test_case_and_width_variants_share_one_count(client, look_alike):
+    fail(client, 5, username=look_alike)
+
+    assert login(client).status_code == 429
+
+
+def test_the_address_is_counted_in_one_spelling(client):
+    fail(client, 5, address="2001:db8:0:0:0:0:0:1")
+
+    assert login(client, address="2001:db8::1").status_code == 429
 
 
 @pytest.mark.parametrize(

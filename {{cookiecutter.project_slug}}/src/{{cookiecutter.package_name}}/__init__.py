@@ -16,14 +16,17 @@ def create_app(test_config=None):
 
     Settings come from the defaults below, then ``instance/config.py``,
     then ``FLASK_``-prefixed environment variables (``FLASK_SECRET_KEY``
-    comes from ``.env``); ``test_config`` overrides them all.
+    comes from ``.env``); ``test_config`` overrides them all. The database
+    is the one ``DATABASE_URL`` names, else an SQLite file in the
+    instance folder.
     """
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         {#- Quotes in the name become \u0022, not \", so that the formatter
             keeps the double quotes around it. #}
         PROJECT_NAME={{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
-        DATABASE=os.path.join(app.instance_path, "app.sqlite"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(app.instance_path, "app.sqlite"),
         PASSWORD_HASH_METHOD="scrypt",
         # None: Secure everywhere except in debug and testing (see sessions.py).
         SESSION_COOKIE_SECURE=None,

@@ -57,8 +57,8 @@ def start_session(user, permanent=False):
     :func:`load_logged_in_user`), which a signed cookie alone cannot do.
     """
     session.clear()
-    session["user_id"] = user["id"]
-    session["epoch"] = user["epoch"]
+    session["user_id"] = user.id
+    session["epoch"] = user.epoch
     session["issued_at"] = int(time.time())
     session.permanent = permanent
 
@@ -76,7 +76,7 @@ def session_end_reason(user):
     """Why the current session may no longer stand for ``user``, or None."""
     if user is None:
         return "Your account no longer exists, so you have been logged out."
-    if session.get("epoch") != user["epoch"]:
+    if session.get("epoch") != user.epoch:
         return (
             "You have been logged out: this account signed out everywhere or"
             " changed its password."
@@ -141,7 +141,7 @@ def login():
         else:
             throttle.forget_failures(username, address)
             start_session(user, permanent=form.remember.data)
-            flash(f"Welcome, {user['username']}.", "success")
+            flash(f"Welcome, {user.username}.", "success")
             next_path = safe_next_path(request.args.get("next"))
             return redirect(next_path or url_for("index"))
     return render_template("auth/login.html", form=form)
@@ -159,7 +159,7 @@ def logout():
 @login_required
 def sign_out_everywhere():
     """End every session of this account, in every browser, this one too."""
-    end_all_sessions(g.user["id"])
+    end_all_sessions(g.user.id)
     session.clear()
     flash("You have been signed out everywhere, including here.", "info")
     return redirect(url_for("index"))
@@ -171,12 +171,12 @@ def change_password():
     """Change the password, after proving the current one."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if authenticate(g.user["username"], form.current_password.data) is None:
+        if authenticate(g.user.username, form.current_password.data) is None:
             form.current_password.errors.append("That is not your current password.")
         else:
-            set_password(g.user["id"], form.password.data)
+            set_password(g.user.id, form.password.data)
             # Every other session has ended; this browser gets a new one.
-            start_session(get_user(g.user["id"]), session.permanent)
+            start_session(get_user(g.user.id), session.permanent)
             flash(
                 "Your password has been changed, and every other session ended.",
                 "success",

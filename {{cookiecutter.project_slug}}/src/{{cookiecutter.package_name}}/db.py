@@ -1,41 +1,131 @@
-"""The SQLite database: one connection per request, and the init-db command."""
+"""The database: SQLAlchemy for the models, Alembic for the schema, init-db.
 
-import sqlite3
+One setting picks the database: ``SQLALCHEMY_DATABASE_URI``, which the
+factory takes from ``DATABASE_URL`` in the environment, as hosting
+platforms hand it over. Without it the app uses an SQLite file in the
+instance folder, so that a new checkout runs with no server at all.
+"""
+
+from pathlib import Path
 
 import click
-from flask import current_app, g
+import sqlalchemy as sa
 from flask.cli import with_appcontext
+from flask_migrate import Migrate, upgrade
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase
+
+# Inside the package, so that an installed wheel carries its migrations
+# and ``flask db`` finds them from any working directory.
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+# What each accepted scheme becomes. Platforms give ``postgres://`` or
+# ``postgresql://``; SQLAlchemy refuses the first and would pick psycopg2
+# for the second, so both are spelled out for psycopg 3.
+DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
 
 
-def get_db():
-    """Connect to the configured database, once per request."""
-    if "db" not in g:
-        g.db = sqlite3.connect(current_app.config["DATABASE"])
-        g.db.row_factory = sqlite3.Row
-    return g.db
+class Base(DeclarativeBase):
+    """The models' base. Named constraints let later migrations drop them."""
+
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
-def close_db(e=None):
-    db = g.pop("db", None)
-    if db is not None:
-        db.close()
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate(directory=str(MIGRATIONS))
+
+
+class DatabaseURLError(click.ClickException):
+    """A ``DATABASE_URL`` this app cannot use. ``flask`` prints it as one line."""
+
+
+def engine_url(url):
+    """``url`` with the driver this app uses for its scheme, or a clear error."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise DatabaseURLError(
+            "DATABASE_URL is not a database URL. Use postgresql://user:password"
+            "@host/name, or leave it unset for the SQLite file in the instance folder."
+        ) from None
+    driver = DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise DatabaseURLError(
+            f"DATABASE_URL uses {parsed.drivername!r}, which this app does not"
+            " support. Use a postgresql:// URL, or leave it unset for SQLite."
+        )
+    parsed = parsed.set(drivername=driver)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError:
+        raise DatabaseURLError(
+            f"DATABASE_URL names {driver}, whose driver is not installed. Install"
+            " the project's postgres extra: pip install '.[postgres]'."
+        ) from None
+    return parsed
+
+
+def engine_options(url, configured):
+    """Engine settings for ``url``'s database, under what the config says.
+
+    PostgreSQL connections are pooled and tested before each use, so a
+    worker recovers by itself once a restarted server is back.
+    """
+    defaults = {"pool_pre_ping": True} if url.drivername != "sqlite" else {}
+    return {**defaults, **configured}
+
+
+def configure_sqlite(dbapi_connection, connection_record):
+    """Settings SQLite needs when several workers share one file.
+
+    WAL lets readers go on while one worker writes; the busy timeout
+    makes a writer wait its turn instead of failing at once; and SQLite
+    checks foreign keys only when asked.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
 
 
 def init_db():
-    """Create the tables that do not exist yet."""
-    db = get_db()
-    with current_app.open_resource("schema.sql") as f:
-        db.executescript(f.read().decode("utf8"))
+    """Bring the database's schema up to date, creating it if it is new."""
+    upgrade(directory=str(MIGRATIONS))
 
 
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the database tables; existing data is kept."""
+    """Create the database, or bring it up to date; existing data is kept."""
     init_db()
-    click.echo(f"Initialized the database at {current_app.config['DATABASE']}.")
+    url = db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"The database at {url} is up to date.")
 
 
 def init_app(app):
-    app.teardown_appcontext(close_db)
+    url = engine_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        url, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
+    db.init_app(app)
+    migrate.init_app(app, db)
+    if url.drivername == "sqlite":
+        with app.app_context():
+            sa.event.listen(db.engine, "connect", configure_sqlite)
     app.cli.add_command(init_db_command)

@@ -1,8 +1,9 @@
 """Friendly error pages: a plain explanation, never a traceback."""
 
-from flask import Blueprint, render_template
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 bp = Blueprint("errors", __name__)
 
@@ -14,6 +15,29 @@ def csrf_failed(error):
         " the page and send it again."
     )
     return render_template("error.html", error=error, message=message), error.code
+
+
+# A database that is down, restarting, out of connections or locked is
+# worth trying again in a moment; any other database error is a bug (500).
+@bp.app_errorhandler(sa.exc.OperationalError)
+@bp.app_errorhandler(sa.exc.TimeoutError)
+def database_unavailable(error):
+    # The driver's message says what failed; it belongs in the log, not
+    # on a page that anyone can load.
+    reason = getattr(error, "orig", None) or error
+    current_app.logger.error(
+        "The database is unavailable (%s %s): %s",
+        request.method,
+        request.path,
+        str(reason).strip().replace("\n", " "),
+    )
+    return http_error(
+        ServiceUnavailable(
+            "The site cannot reach its database just now. Please try again in"
+            " a minute.",
+            retry_after=30,
+        )
+    )
 
 
 @bp.app_errorhandler(HTTPException)

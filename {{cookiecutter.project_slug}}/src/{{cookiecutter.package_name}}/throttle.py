@@ -1,57 +1,110 @@
 """Slowing down password guessing: failed logins per username and address."""
 
+import hashlib
+import ipaddress
 import math
 import time
 
+import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import get_db
+from .db import db
+from .users import username_key
+
+# Both dialects spell an atomic upsert the same way, ON CONFLICT DO UPDATE.
+UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+class LoginAttempts(db.Model):
+    """Unforgiven login attempts for one username from one address.
+
+    A row has a fixed size whatever was typed: the username is kept as a
+    digest of the form look-alike names share, so no request can store
+    more than one small row, and the raw input is never stored.
+    """
+
+    __tablename__ = "login_attempts"
+
+    username_digest: Mapped[bytes] = mapped_column(sa.LargeBinary(32), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(45), primary_key=True)
+    attempts: Mapped[int]
+    # Seconds since 1970. Indexed: old rows are pruned by it.
+    window_started_at: Mapped[float] = mapped_column(index=True)
+
+
+def digest(username):
+    return hashlib.sha256(username_key(username).encode("utf-8")).digest()
+
+
+def normal_address(address):
+    """The client's address in one spelling; anything else counts as unknown."""
+    try:
+        return ipaddress.ip_address(address).compressed
+    except ValueError:
+        return "unknown"
 
 
 def start_attempt(username, address):
     """Count a login attempt before checking its password.
 
     Returns how many seconds logins for this pair stay refused; 0 means
-    go ahead. Once ``LOGIN_MAX_FAILURES`` attempts fall within
-    ``LOGIN_FAILURE_WINDOW`` seconds, the lock holds until the oldest of
-    them leaves the window. The attempt is written first, as a failure,
-    in one transaction with the count: requests sent side by side cannot
-    all pass the count before any of them is written. A refused attempt
-    is not written, so the lock always ends on time.
+    go ahead. The first attempt opens a window of ``LOGIN_FAILURE_WINDOW``
+    seconds; once ``LOGIN_MAX_FAILURES`` attempts fall in it, the rest are
+    refused until it closes. The attempt is counted in one statement that
+    reads and writes the counter together, so guesses sent side by side
+    are each counted, on SQLite and on PostgreSQL alike. A refused
+    attempt is not counted, so the lock always ends on time.
     """
     now = time.time()
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    db = get_db()
-    with db:
-        # Take the write lock before reading, so that the count holds.
-        db.execute("BEGIN IMMEDIATE")
-        recent = db.execute(
-            "SELECT failed_at FROM login_failure"
-            " WHERE username = ? AND address = ? AND failed_at > ?"
-            " ORDER BY failed_at DESC",
-            (username, address, now - window),
-        ).fetchall()
-        if len(recent) >= limit:
-            oldest_counted = recent[limit - 1]["failed_at"]
-            return max(1, math.ceil(oldest_counted + window - now))
-        db.execute(
-            "INSERT INTO login_failure (username, address, failed_at) VALUES (?, ?, ?)",
-            (username, address, now),
-        )
-        # Rows past the window can never count again.
-        db.execute("DELETE FROM login_failure WHERE failed_at <= ?", (now - window,))
+    row = LoginAttempts
+    closed = row.window_started_at <= now - window
+    insert = UPSERTS[db.engine.dialect.name](row).values(
+        username_digest=digest(username),
+        address=normal_address(address),
+        attempts=1,
+        window_started_at=now,
+    )
+    count_attempt = insert.on_conflict_do_update(
+        index_elements=[row.username_digest, row.address],
+        set_={
+            # limit + 1 marks the lock; past it nothing is counted.
+            "attempts": sa.case(
+                (closed, 1),
+                (row.attempts > limit, row.attempts),
+                else_=row.attempts + 1,
+            ),
+            "window_started_at": sa.case((closed, now), else_=row.window_started_at),
+        },
+    ).returning(row.attempts, row.window_started_at)
+    attempts, window_started_at = db.session.execute(count_attempt).one()
+    db.session.commit()
+    forget_closed_windows(now - window)
+    if attempts > limit:
+        return max(1, math.ceil(window_started_at + window - now))
     return 0
+
+
+def forget_closed_windows(cutoff):
+    """Rows whose window closed can never count again."""
+    db.session.execute(
+        sa.delete(LoginAttempts).where(LoginAttempts.window_started_at <= cutoff)
+    )
+    db.session.commit()
 
 
 def forget_failures(username, address):
     """After a good password: the pair starts again from nothing."""
-    db = get_db()
-    with db:
-        db.execute(
-            "DELETE FROM login_failure WHERE username = ? AND address = ?",
-            (username, address),
+    db.session.execute(
+        sa.delete(LoginAttempts).where(
+            LoginAttempts.username_digest == digest(username),
+            LoginAttempts.address == normal_address(address),
         )
+    )
+    db.session.commit()
 
 
 def init_app(app):

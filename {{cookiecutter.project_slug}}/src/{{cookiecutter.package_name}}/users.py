@@ -2,14 +2,16 @@
 
 import functools
 import re
-import sqlite3
+import unicodedata
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import get_db
+from .db import db
 
 USERNAME_MAX_LENGTH = 64
 # \Z, not $: a $ would also accept a name that ends in a newline.
@@ -18,8 +20,25 @@ USERNAME_RULE = "Use letters, digits and . @ + - _ only."
 PASSWORD_MIN_LENGTH = 8
 
 
+class User(db.Model):
+    # Plural, as PostgreSQL reserves the word "user".
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX_LENGTH), unique=True)
+    password: Mapped[str] = mapped_column(sa.String(255))
+    # Copied into the session at login. Raising it ends every session that
+    # holds an older value: the server-side half of signing out everywhere.
+    epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
 class UsernameTaken(ValueError):
     """Another account already has this username."""
+
+
+def username_key(username):
+    """The form of a username that its look-alikes share: NFKC, then casefolded."""
+    return unicodedata.normalize("NFKC", username).casefold()
 
 
 def hash_password(password):
@@ -28,46 +47,44 @@ def hash_password(password):
 
 
 def get_user(user_id):
-    return get_db().execute("SELECT * FROM user WHERE id = ?", (user_id,)).fetchone()
+    """The user with this id, or None: one primary-key lookup."""
+    return db.session.get(User, user_id)
 
 
 def get_user_by_name(username):
-    return (
-        get_db()
-        .execute("SELECT * FROM user WHERE username = ?", (username,))
-        .fetchone()
-    )
+    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 def create_user(username, password):
     """Store a new user with a hashed password and return its id."""
-    db = get_db()
+    user = User(username=username, password=hash_password(password))
+    db.session.add(user)
     try:
-        with db:
-            cursor = db.execute(
-                "INSERT INTO user (username, password) VALUES (?, ?)",
-                (username, hash_password(password)),
-            )
-    except sqlite3.IntegrityError:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
         raise UsernameTaken(f"The username {username!r} is already taken.") from None
-    return cursor.lastrowid
+    return user.id
 
 
 def set_password(user_id, password):
     """Store a new password and end every session signed in before it."""
-    db = get_db()
-    with db:
-        db.execute(
-            "UPDATE user SET password = ?, epoch = epoch + 1 WHERE id = ?",
-            (hash_password(password), user_id),
-        )
+    update_user(user_id, password=hash_password(password), epoch=User.epoch + 1)
 
 
 def end_all_sessions(user_id):
     """Raise the user's epoch, so that every session issued before is refused."""
-    db = get_db()
-    with db:
-        db.execute("UPDATE user SET epoch = epoch + 1 WHERE id = ?", (user_id,))
+    update_user(user_id, epoch=User.epoch + 1)
+
+
+def update_user(user_id, **values):
+    """Change a user in one statement: ``epoch + 1`` is done by the database.
+
+    Two requests that end sessions at once then both count, where
+    reading the epoch, adding one and writing it back could lose one.
+    """
+    db.session.execute(sa.update(User).where(User.id == user_id).values(**values))
+    db.session.commit()
 
 
 def authenticate(username, password):
@@ -82,7 +99,7 @@ def authenticate(username, password):
             _unused_hash(current_app.config["PASSWORD_HASH_METHOD"]), password
         )
         return None
-    if not check_password_hash(user["password"], password):
+    if not check_password_hash(user.password, password):
         return None
     return user
 
@@ -111,7 +128,7 @@ def create_user_command(username, password):
         create_user(username, password)
     except UsernameTaken as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Created the user {username!r} in {current_app.config['DATABASE']}.")
+    click.echo(f"Created the user {username!r}.")
 
 
 def init_app(app):

@@ -1,0 +1,88 @@
+"""A database that goes away: a friendly 503, one line in the log, then recovery."""
+
+import pytest
+
+import databases
+from conftest import TEST_SECRET_KEY, mint, now
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.db import db
+
+SIGNED_IN = {"user_id": 1, "epoch": 0}
+
+
+def signed_in_client(app):
+    client = app.test_client()
+    client.set_cookie("session", mint({**SIGNED_IN, "issued_at": now()}))
+    return client
+
+
+def make_app(database_url):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
+
+
+def assert_friendly_503(response):
+    assert response.status_code == 503
+    assert "cannot reach its database" in response.text
+    assert response.headers["Retry-After"] == "30"
+    for leak in ("Traceback", "sqlite", "psycopg", "OperationalError"):
+        assert leak not in response.text
+
+
+def unavailable_lines(caplog):
+    return [r for r in caplog.records if "database is unavailable" in r.getMessage()]
+
+
+def test_an_unreachable_sqlite_file_gives_a_friendly_503(tmp_path, caplog):
+    app = make_app(f"sqlite:///{tmp_path / 'no such folder' / 'app.sqlite'}")
+
+    response = signed_in_client(app).get("/")
+
+    assert_friendly_503(response)
+    assert len(unavailable_lines(caplog)) == 1
+    assert "GET /" in unavailable_lines(caplog)[0].getMessage()
+
+
+def test_pages_that_need_no_database_keep_working_without_it(tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'no such folder' / 'app.sqlite'}")
+
+    response = app.test_client().get("/")
+
+    assert response.status_code == 200
+    assert "You are not logged in" in response.text
+
+
+@pytest.fixture
+def own_postgres():
+    """A server of this test's own, which it may stop."""
+    server = databases.ThrowawayServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.mark.postgres
+def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(own_postgres, caplog):
+    database_url = own_postgres.create_database("app")
+    databases.prepare_database(database_url, users=[("test", "a password")])
+    app = make_app(database_url)
+    client = signed_in_client(app)
+    assert client.get("/").status_code == 200
+
+    own_postgres.halt()
+    down = client.get("/")
+    own_postgres.start()
+    back = client.get("/")
+
+    assert_friendly_503(down)
+    assert len(unavailable_lines(caplog)) == 1
+    assert back.status_code == 200
+    assert "You are logged in as" in back.text
+    with app.app_context():
+        db.engine.dispose()
