@@ -31,8 +31,9 @@ def create_bench_app(package, secret_key):
     app = create_app(
         {
             "SECRET_KEY": secret_key,
-            # The bench routes never reach the database, but the app wants a path.
-            "DATABASE": os.path.join(tempfile.gettempdir(), "bench-unused.sqlite"),
+            # The bench routes never reach the database, but the app wants one.
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///"
+            + os.path.join(tempfile.gettempdir(), "bench-unused.sqlite"),
         }
     )
     return add_bench_routes(app)

@@ -17,10 +17,10 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
+import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db, init_db
 from {{ cookiecutter.package_name }}.users import create_user
-from servers import free_port, require
 
 FAST_HASHES = "pbkdf2:sha256:1000"
 
@@ -66,7 +66,9 @@ def server_bin():
     )
     if found:
         return Path(found[-1]).parent
-    return Path(require("initdb", "REQUIRE_POSTGRES", package="postgresql")).parent
+    return Path(
+        servers.require("initdb", "REQUIRE_POSTGRES", package="postgresql")
+    ).parent
 
 
 class ThrowawayServer:
@@ -81,7 +83,7 @@ class ThrowawayServer:
         self.bin = server_bin()
         self.folder = Path(tempfile.mkdtemp(prefix="pg-"))
         self.data = self.folder / "data"
-        self.port = free_port()
+        self.port = servers.free_port()
         self.run_as = []
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")

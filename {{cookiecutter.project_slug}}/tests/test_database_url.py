@@ -1,5 +1,6 @@
 """DATABASE_URL: the URLs platforms hand over work, the others stop the app."""
 
+import os
 import subprocess
 import sys
 
@@ -76,10 +77,10 @@ def test_flask_commands_print_the_refusal_without_a_traceback(tmp_path, command)
         [sys.executable, "-m", "flask", *command],
         cwd=tmp_path,
         env={
+            **os.environ,
             "FLASK_APP": "{{ cookiecutter.package_name }}",
             "FLASK_SECRET_KEY": "k" * 32,
             "DATABASE_URL": "mysql://app@db.example/app",
-            "PATH": "",
         },
         capture_output=True,
         text=True,

@@ -5,7 +5,7 @@ from typing import NamedTuple
 import pytest
 from flask import request
 
-from databases import FAST_HASHES, prepare_database
+import databases
 from {{ cookiecutter.package_name }} import create_app
 
 PASSWORD = "a password for the proxy tests"
@@ -23,12 +23,12 @@ def make_app(database_url):
     """Build the app as production runs it: not testing, CSRF on."""
 
     def make_app(**settings):
-        prepare_database(database_url, users=[("test", PASSWORD)])
+        databases.prepare_database(database_url, users=[("test", PASSWORD)])
         app = create_app(
             {
                 "SECRET_KEY": "a test key, long enough to be realistic: 0123456789",
                 "SQLALCHEMY_DATABASE_URI": database_url,
-                "PASSWORD_HASH_METHOD": FAST_HASHES,
+                "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
                 **settings,
             }
         )

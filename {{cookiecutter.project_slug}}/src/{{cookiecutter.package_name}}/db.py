@@ -105,7 +105,7 @@ def configure_sqlite(dbapi_connection, connection_record):
 
 def init_db():
     """Bring the database's schema up to date, creating it if it is new."""
-    upgrade(directory=str(MIGRATIONS))
+    upgrade()
 
 
 @click.command("init-db")

@@ -60,9 +60,9 @@ def start_attempt(username, address):
     now = time.time()
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    row = LoginAttempts
+    row = LoginAttempts  # the row as it stands, in the update below
     closed = row.window_started_at <= now - window
-    insert = UPSERTS[db.engine.dialect.name](row).values(
+    insert = UPSERTS[db.engine.dialect.name](LoginAttempts).values(
         username_digest=digest(username),
         address=normal_address(address),
         attempts=1,
