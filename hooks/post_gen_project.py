@@ -1,11 +1,54 @@
-"""Give the new project a secret key of its own, outside version control."""
+"""Finish the new project: a secret key of its own, and only the pages asked for."""
 
 import pathlib
+import re
 import secrets
 
-env_file = pathlib.Path(".env")
-env_file.write_text(
-    "# Local secrets for this checkout only; .gitignore keeps this file out of git.\n"
-    f"FLASK_SECRET_KEY={secrets.token_hex(32)}\n"
+TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
+PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
+
+# Files that only the session viewer and the tamper lab use.
+TEACHING_FILES = [
+    PACKAGE / "lab.py",
+    PACKAGE / "templates" / "session.html",
+    PACKAGE / "templates" / "lab.html",
+    PACKAGE / "static" / "session-viewer.mjs",
+    pathlib.Path("tests", "test_lab.py"),
+]
+
+# The app's Jinja templates and static files are copied without rendering,
+# so the lines that only the teaching pages need sit between these markers
+# there, and are cut here.
+TEACHING_LINES = re.compile(
+    r"^[ \t]*(?:<!--|/\*) teaching pages (?:-->|\*/)\n"
+    r"(.*?)"
+    r"^[ \t]*(?:<!--|/\*) end of teaching pages (?:-->|\*/)\n",
+    re.M | re.S,
 )
-env_file.chmod(0o600)
+MARKED_FILES = [
+    PACKAGE / "templates" / "base.html",
+    PACKAGE / "templates" / "index.html",
+    PACKAGE / "static" / "style.css",
+]
+
+
+def write_secret_key():
+    env_file = pathlib.Path(".env")
+    env_file.write_text(
+        "# Local secrets for this checkout only; .gitignore keeps this file out of git.\n"
+        f"FLASK_SECRET_KEY={secrets.token_hex(32)}\n"
+    )
+    env_file.chmod(0o600)
+
+
+def keep_or_cut_teaching_pages():
+    kept = r"\1" if TEACHING_PAGES else ""
+    for path in MARKED_FILES:
+        path.write_text(TEACHING_LINES.sub(kept, path.read_text()))
+    if not TEACHING_PAGES:
+        for path in TEACHING_FILES:
+            path.unlink()
+
+
+write_secret_key()
+keep_or_cut_teaching_pages()

@@ -17,14 +17,19 @@ MAX_PACKAGE_NAME_LENGTH = 40
 
 # Importing one of these by the package's name would find ours instead.
 TAKEN_NAMES = {
+    "alembic",
     "click",
     "dotenv",
     "flask",
+    "flask_migrate",
+    "flask_sqlalchemy",
     "flask_wtf",
     "itsdangerous",
     "jinja2",
     "markupsafe",
+    "psycopg",
     "pytest",
+    "sqlalchemy",
     "werkzeug",
     "wtforms",
     "tests",

@@ -39,6 +39,19 @@ def run(command, cwd, env=None, timeout=900, shell=False, input=None):
     )
 
 
+# The part of a baked suite that needs no browser, no servers and no long runs.
+QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
+
+
+def run_quick_suite(python, project):
+    """Run a baked project's quick tests with ``python``, from its source tree."""
+    return run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", QUICK_TESTS],
+        cwd=project,
+        env={"PYTHONPATH": "src"},
+    )
+
+
 @pytest.fixture(scope="session")
 def default_project(cookies_session):
     result = cookies_session.bake()

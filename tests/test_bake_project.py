@@ -4,10 +4,11 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import TEMPLATE, run, run_quick_suite
 
 CONTEXTS = [
     pytest.param({}, id="defaults"),
@@ -34,6 +35,14 @@ CONTEXTS = [
             "author_name": '"""; raise SystemExit  #',
         },
         id="python-code",
+    ),
+    pytest.param({"teaching_pages": False}, id="no-teaching-pages"),
+    pytest.param(
+        {
+            "project_name": "{% raw %}Curly {{ braces }} and {% tags %}{% endraw %}",
+            "teaching_pages": False,
+        },
+        id="template-syntax-no-teaching-pages",
     ),
 ]
 
@@ -106,27 +115,79 @@ def test_ruff_format_is_clean(baked):
 
 
 # Every bake runs the quick part of its suite; the default bake runs all of it,
-# through its README's test command, PostgreSQL included.
-QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
-
-
+# through its README's test command.
 def test_baked_suite_passes(baked, baked_python):
-    result = run(
-        [
-            baked_python,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-m",
-            QUICK_TESTS,
-        ],
-        cwd=baked.project_path,
-        env={"PYTHONPATH": "src"},
-    )
+    result = run_quick_suite(baked_python, baked.project_path)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+# Baked only with the teaching pages; {package} is the package's name.
+TEACHING_FILES = [
+    "src/{package}/lab.py",
+    "src/{package}/templates/session.html",
+    "src/{package}/templates/lab.html",
+    "src/{package}/static/session-viewer.mjs",
+    "tests/test_lab.py",
+]
+TEACHING_TRACES = re.compile(
+    r"pages\.viewer|lab\.lab|/session/lab|session-viewer|CookieForm"
+)
+# The post-gen hook's markers around the teaching pages' lines.
+TEACHING_MARKER = re.compile(r"(<!--|/\*) (end of )?teaching pages (-->|\*/)")
+
+
+def baked_files(project):
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and not {".venv", ".ruff_cache", "__pycache__"} & set(path.parts)
+    ]
+
+
+def test_the_teaching_pages_are_baked_only_when_asked_for(baked):
+    project, package = baked.project_path, baked.context["package_name"]
+    present = [
+        name
+        for name in TEACHING_FILES
+        if (project / name.format(package=package)).exists()
+    ]
+    traces = [
+        path.relative_to(project)
+        for path in baked_files(project)
+        if path.suffix in {".py", ".html", ".css", ".mjs", ".md"}
+        and TEACHING_TRACES.search(path.read_text())
+    ]
+
+    if baked.context["teaching_pages"]:
+        assert present == TEACHING_FILES
+    else:
+        assert present == []
+        assert traces == []
+    # The hook's markers never reach a bake.
+    for path in baked_files(project):
+        assert not TEACHING_MARKER.search(path.read_text(errors="replace")), path
+
+
+@pytest.mark.parametrize(("answer", "baked"), [("no", False), ("yes", True)])
+def test_the_teaching_pages_answer_works_on_the_command_line(tmp_path, answer, baked):
+    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    result = run(
+        [
+            cookiecutter,
+            "--no-input",
+            "-o",
+            tmp_path,
+            TEMPLATE,
+            f"teaching_pages={answer}",
+        ],
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr
+    package = tmp_path / "flask-signed-session" / "src" / "flask_signed_session"
+    assert (package / "lab.py").exists() is baked
 
 
 @pytest.mark.parametrize(

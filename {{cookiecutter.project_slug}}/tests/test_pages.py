@@ -1,12 +1,16 @@
+{% if cookiecutter.teaching_pages -%}
 import json
+{% endif -%}
 import re
 
 import pytest
+{%- if cookiecutter.teaching_pages %}
 
 from conftest import session_cookie
 
 # {"user_id":1}, with a signature no key made.
 FORGED = "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature"
+{%- endif %}
 
 
 def test_index_invites_a_visitor_to_log_in(client):
@@ -22,6 +26,7 @@ def test_index_greets_the_user(client, auth):
     page = client.get("/").get_data(as_text=True)
 
     assert "You are logged in as <strong>test</strong>" in page
+{%- if cookiecutter.teaching_pages %}
 
 
 def test_viewer_without_a_cookie_says_so(client):
@@ -91,9 +96,14 @@ def test_viewer_escapes_the_cookie_in_the_attribute(client):
     page = client.get("/session").get_data(as_text=True)
 
     assert 'data-cookie="x&#34;&gt;&lt;b&gt;"' in page
+{%- endif %}
 
 
+{% if cookiecutter.teaching_pages -%}
 @pytest.mark.parametrize("name", ["session-viewer.mjs", "session-cookie.mjs"])
+{% else -%}
+@pytest.mark.parametrize("name", ["session-cookie.mjs"])
+{% endif -%}
 def test_the_modules_are_served_as_javascript(client, name):
     with client.get(f"/static/{name}") as response:
         assert response.status_code == 200
@@ -101,9 +111,13 @@ def test_the_modules_are_served_as_javascript(client, name):
         assert response.mimetype == "text/javascript"
 
 
+{% if cookiecutter.teaching_pages -%}
 @pytest.mark.parametrize(
     "path", ["/", "/session", "/session/lab", "/auth/login", "/auth/register"]
 )
+{% else -%}
+@pytest.mark.parametrize("path", ["/", "/auth/login", "/auth/register"])
+{% endif -%}
 def test_pages_have_no_inline_script_or_style(client, auth, path):
     auth.login()
     page = client.get(path).get_data(as_text=True)

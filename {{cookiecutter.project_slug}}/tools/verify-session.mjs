@@ -12,7 +12,9 @@
 // The scheme is itsdangerous's URLSafeTimedSerializer with its defaults:
 //   signing key = SHA1(salt + "signer" + secret)          ("django-concat")
 //   signature   = HMAC-SHA1(signing key, payload "." timestamp), base64url
+{%- if cookiecutter.teaching_pages %}
 // The decoding of the fields is shared with the session viewer's page.
+{%- endif %}
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { pathToFileURL } from "node:url";

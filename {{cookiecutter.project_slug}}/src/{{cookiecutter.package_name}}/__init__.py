@@ -62,12 +62,14 @@ def create_app(test_config=None):
     session_cli.init_app(app)
     throttle.init_app(app)
 
-    from . import auth, errors, lab, pages
+    from . import auth, errors, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(pages.bp)
+{%- if cookiecutter.teaching_pages %}
     app.register_blueprint(lab.bp)
+{%- endif %}
     app.add_url_rule("/", endpoint="index")
 
     # After the blueprints, so that the user is loaded (and a revoked

@@ -1,7 +1,11 @@
 """The site's forms. Flask-WTF adds and checks a CSRF token on each."""
 
 from flask_wtf import FlaskForm
+{% if cookiecutter.teaching_pages -%}
 from wtforms import BooleanField, PasswordField, StringField, TextAreaField
+{%- else -%}
+from wtforms import BooleanField, PasswordField, StringField
+{%- endif %}
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from .users import (
@@ -51,6 +55,7 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(NewPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
+{%- if cookiecutter.teaching_pages %}
 
 
 class CookieForm(FlaskForm):
@@ -66,3 +71,4 @@ class CookieForm(FlaskForm):
             Length(max=8192, message="A cookie is at most a few kilobytes long."),
         ],
     )
+{%- endif %}

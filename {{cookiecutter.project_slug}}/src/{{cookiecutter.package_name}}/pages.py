@@ -1,9 +1,15 @@
+{% if cookiecutter.teaching_pages -%}
 """The home page and the session viewer."""
 
 from flask import Blueprint, current_app, render_template, request
 
 from .auth import login_deadline
 from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
+{%- else -%}
+"""The home page."""
+
+from flask import Blueprint, render_template
+{%- endif %}
 
 bp = Blueprint("pages", __name__)
 
@@ -12,6 +18,8 @@ bp = Blueprint("pages", __name__)
 def index():
     """Who you are, and what to try."""
     return render_template("index.html")
+
+{%- if cookiecutter.teaching_pages %}
 
 
 @bp.route("/session")
@@ -55,3 +63,4 @@ def describe_cookie(interface, name, value):
         csrf_token=cookie.data.get("csrf_token"),
     )
     return report
+{%- endif %}

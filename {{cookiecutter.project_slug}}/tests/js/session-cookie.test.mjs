@@ -1,5 +1,5 @@
-// The decoding the session viewer runs in the browser, tested in Node: the
-// same module, using only what both provide.
+// The cookie decoder written for browsers and Node alike, tested in Node:
+// the same module, using only what both provide.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

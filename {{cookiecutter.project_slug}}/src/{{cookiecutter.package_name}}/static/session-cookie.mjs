@@ -2,8 +2,8 @@
 // base64url fields, inflate a compressed payload and parse the JSON.
 //
 // Nothing here checks the signature, so what it returns is what the cookie
-// *says*, not what the server accepted. The session viewer uses it in the
-// browser; tools/verify-session.mjs adds the signature check on top in Node.
+// *says*, not what the server accepted. It runs in the browser as it is;
+// tools/verify-session.mjs adds the signature check on top in Node.
 // It uses only what browsers and Node 18+ both provide: atob, TextDecoder
 // and DecompressionStream.
 
