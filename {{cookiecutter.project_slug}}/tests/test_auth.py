@@ -13,6 +13,13 @@ def database_url(each_database_url):
     return each_database_url
 
 
+def register(client, username, password="a long password"):
+    return client.post(
+        "/auth/register",
+        data={"username": username, "password": password, "confirm": password},
+    )
+
+
 def test_register_creates_a_user(client, app):
     assert client.get("/auth/register").status_code == 200
 
@@ -68,6 +75,75 @@ def test_form_fields_carry_no_empty_attributes(client, auth, path):
     auth.login()
 
     assert '="None"' not in client.get(path).text
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45", "\uff21lice"],
+    ids=["upper case", "title case", "fullwidth", "mixed width"],
+)
+def test_registering_a_look_alike_name_says_it_is_taken(client, look_alike):
+    register(client, "alice")
+
+    response = register(client, look_alike)
+
+    assert response.status_code == 200
+    assert "already taken" in response.text
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u200b",
+        "\u200d",
+        "\u3164",
+        "\uffa0",
+        "\u115f",
+        "\u00ad",
+        "\u2060",
+        "\ufeff",
+        "\ufe0f",
+        "\U000e0041",
+        "\u202e",
+    ],
+    ids=[
+        "zero-width space",
+        "zero-width joiner",
+        "Hangul filler",
+        "halfwidth Hangul filler",
+        "Hangul choseong filler",
+        "soft hyphen",
+        "word joiner",
+        "byte order mark",
+        "variation selector",
+        "tag letter",
+        "right-to-left override",
+    ],
+)
+def test_registering_a_name_with_an_invisible_character_is_refused(
+    client, app, invisible
+):
+    response = register(client, f"ali{invisible}ce")
+
+    assert "Invisible characters" in response.text
+    with app.app_context():
+        assert get_user_by_name("alice") is None
+
+
+def test_a_name_is_stored_in_its_normal_form(client, app):
+    register(client, "\uff22ob")
+
+    with app.app_context():
+        assert get_user_by_name("bob").username == "Bob"
+
+
+@pytest.mark.parametrize("look_alike", ["Test", "TEST", "\uff54\uff45\uff53\uff54"])
+def test_a_look_alike_name_logs_in_to_the_account(client, auth, look_alike):
+    response = auth.login(username=look_alike)
+
+    assert response.headers["Location"] == "/"
+    with client.session_transaction() as current:
+        assert current["user_id"] == 1
 
 
 def test_a_field_with_an_error_is_marked_invalid(client):
