@@ -3,6 +3,7 @@ from typing import NamedTuple
 import pytest
 from flask import g, session
 
+from conftest import mint, now
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
 
@@ -306,3 +307,52 @@ def test_a_deleted_user_is_logged_out(client, auth, app):
     assert "no longer exists" in client.get("/").get_data(as_text=True)
     with client.session_transaction() as current:
         assert "user_id" not in current
+
+
+def login_fields(**changes):
+    return {"user_id": 1, "epoch": 0, "issued_at": now(), **changes}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        login_fields(user_id=0),
+        login_fields(user_id=-1),
+        login_fields(user_id=2**31),
+        login_fields(user_id=2**64),
+        login_fields(user_id=1.0),
+        login_fields(user_id="1"),
+        login_fields(user_id=True),
+        login_fields(user_id=None),
+        login_fields(user_id=[1]),
+        login_fields(user_id={"id": 1}),
+        login_fields(epoch="0"),
+        login_fields(epoch=0.0),
+        login_fields(epoch=False),
+        login_fields(epoch=None),
+        login_fields(issued_at=str(now())),
+        login_fields(issued_at=now() + 0.5),
+        login_fields(issued_at=True),
+        login_fields(issued_at=-1),
+        login_fields(issued_at=2**53),
+        login_fields(issued_at=2**64),
+    ],
+    ids=repr,
+)
+def test_a_signed_session_of_the_wrong_shape_is_signed_out(client, data):
+    client.set_cookie("session", mint(data))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "You are not logged in" in response.text
+    with client.session_transaction() as current:
+        assert "user_id" not in current
+
+
+def test_a_signed_session_with_bad_flashes_keeps_the_login(client):
+    client.set_cookie("session", mint(login_fields(_flashes=[["info", 1]])))
+
+    response = client.get("/")
+
+    assert "You are logged in as <strong>test</strong>" in response.text

@@ -121,10 +121,10 @@ def load_logged_in_user():
         return
     if not holds_a_login(session):
         current_app.logger.warning("Refused a signed session of the wrong shape.")
-        session.clear()
-        return
-    user = get_user(session["user_id"])
-    reason = session_end_reason(user)
+        reason = "Your session could not be read, so you have been logged out."
+    else:
+        user = get_user(session["user_id"])
+        reason = session_end_reason(user)
     if reason:
         session.clear()
         flash(reason, "info")
