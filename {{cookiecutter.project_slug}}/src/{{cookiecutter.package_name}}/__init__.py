@@ -36,9 +36,14 @@ def create_app(test_config=None):
         SESSION_ABSOLUTE_LIFETIME=timedelta(days=30),
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW=15 * 60,
+        # Werkzeug refuses larger requests with 413 before a view reads
+        # them; URL-encoded forms have no other limit.
+        MAX_CONTENT_LENGTH=1024 * 1024,
         # Production settings, explained in deployment.py.
         TRUSTED_PROXIES=0,
+        TRUSTED_HOSTS=None,
         INSTANCE_NAME=None,
+        LOG_LEVEL="INFO",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
