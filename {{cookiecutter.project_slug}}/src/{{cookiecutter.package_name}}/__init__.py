@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from .sessions import SignedCookieSessionInterface
+from .sessions import SessionConfigError, SignedCookieSessionInterface
 
 csrf = CSRFProtect()
 
@@ -56,16 +56,23 @@ def create_app(test_config=None):
 
     os.makedirs(app.instance_path, exist_ok=True)
 
-    SignedCookieSessionInterface().init_app(app)
-
     from . import db, deployment, headers, session_cli, throttle, users
 
-    db.init_app(app)
-    deployment.init_app(app)
+    try:
+        # Flask's own handler writes to the server's error stream (gunicorn's
+        # output); INFO shows refused cookies, throttled logins and the like.
+        app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+        SignedCookieSessionInterface().init_app(app)
+        db.init_app(app)
+        deployment.init_app(app)
+        throttle.init_app(app)
+    except (SessionConfigError, db.DatabaseURLError, ValueError) as error:
+        # One line an operator can find, before the server's traceback.
+        app.logger.critical("Refused to start: %s", error)
+        raise
     users.init_app(app)
     headers.init_app(app)
     session_cli.init_app(app)
-    throttle.init_app(app)
 
     from . import auth, errors, lab, pages
 
