@@ -25,6 +25,7 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
+SAMPLE_HOST = "example.com"
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -147,8 +148,11 @@ def nginx(program, port, upstream_ports, folder):
     """nginx serving ``deploy/nginx.conf``, with the test's ports in place of its own."""
     site = NGINX_SITE.read_text()
     for sample, real in zip((8000, 8001, 8002), (port, *upstream_ports), strict=True):
-        assert site.count(f"127.0.0.1:{sample};") == 1, f"port {sample} in {NGINX_SITE}"
-        site = site.replace(f"127.0.0.1:{sample};", f"127.0.0.1:{real};")
+        assert f"127.0.0.1:{sample};" in site, f"port {sample} in {NGINX_SITE}"
+        site = site.replace(f"127.0.0.1:{sample}", f"127.0.0.1:{real}")
+    # The tests ask for the site by the address it listens on.
+    assert site.count(f"server_name {SAMPLE_HOST};") == 1, f"host in {NGINX_SITE}"
+    site = site.replace(f"server_name {SAMPLE_HOST};", "server_name 127.0.0.1;")
     (folder / "site.conf").write_text(site)
     (folder / "nginx.conf").write_text(NGINX_MAIN.substitute(folder=folder))
     command = [

@@ -3,6 +3,7 @@ from typing import NamedTuple
 import pytest
 from flask import g, session
 
+from conftest import mint, now
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
 
@@ -11,6 +12,13 @@ from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
 def database_url(each_database_url):
     """These tests run on SQLite and on PostgreSQL."""
     return each_database_url
+
+
+def register(client, username, password="a long password"):
+    return client.post(
+        "/auth/register",
+        data={"username": username, "password": password, "confirm": password},
+    )
 
 
 def test_register_creates_a_user(client, app):
@@ -68,6 +76,75 @@ def test_form_fields_carry_no_empty_attributes(client, auth, path):
     auth.login()
 
     assert '="None"' not in client.get(path).text
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["ALICE", "Alice", "\uff41\uff4c\uff49\uff43\uff45", "\uff21lice"],
+    ids=["upper case", "title case", "fullwidth", "mixed width"],
+)
+def test_registering_a_look_alike_name_says_it_is_taken(client, look_alike):
+    register(client, "alice")
+
+    response = register(client, look_alike)
+
+    assert response.status_code == 200
+    assert "already taken" in response.text
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        "\u200b",
+        "\u200d",
+        "\u3164",
+        "\uffa0",
+        "\u115f",
+        "\u00ad",
+        "\u2060",
+        "\ufeff",
+        "\ufe0f",
+        "\U000e0041",
+        "\u202e",
+    ],
+    ids=[
+        "zero-width space",
+        "zero-width joiner",
+        "Hangul filler",
+        "halfwidth Hangul filler",
+        "Hangul choseong filler",
+        "soft hyphen",
+        "word joiner",
+        "byte order mark",
+        "variation selector",
+        "tag letter",
+        "right-to-left override",
+    ],
+)
+def test_registering_a_name_with_an_invisible_character_is_refused(
+    client, app, invisible
+):
+    response = register(client, f"ali{invisible}ce")
+
+    assert "Invisible characters" in response.text
+    with app.app_context():
+        assert get_user_by_name("alice") is None
+
+
+def test_a_name_is_stored_in_its_normal_form(client, app):
+    register(client, "\uff22ob")
+
+    with app.app_context():
+        assert get_user_by_name("bob").username == "Bob"
+
+
+@pytest.mark.parametrize("look_alike", ["Test", "TEST", "\uff54\uff45\uff53\uff54"])
+def test_a_look_alike_name_logs_in_to_the_account(client, auth, look_alike):
+    response = auth.login(username=look_alike)
+
+    assert response.headers["Location"] == "/"
+    with client.session_transaction() as current:
+        assert current["user_id"] == 1
 
 
 def test_a_field_with_an_error_is_marked_invalid(client):
@@ -230,3 +307,52 @@ def test_a_deleted_user_is_logged_out(client, auth, app):
     assert "no longer exists" in client.get("/").get_data(as_text=True)
     with client.session_transaction() as current:
         assert "user_id" not in current
+
+
+def login_fields(**changes):
+    return {"user_id": 1, "epoch": 0, "issued_at": now(), **changes}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        login_fields(user_id=0),
+        login_fields(user_id=-1),
+        login_fields(user_id=2**31),
+        login_fields(user_id=2**64),
+        login_fields(user_id=1.0),
+        login_fields(user_id="1"),
+        login_fields(user_id=True),
+        login_fields(user_id=None),
+        login_fields(user_id=[1]),
+        login_fields(user_id={"id": 1}),
+        login_fields(epoch="0"),
+        login_fields(epoch=0.0),
+        login_fields(epoch=False),
+        login_fields(epoch=None),
+        login_fields(issued_at=str(now())),
+        login_fields(issued_at=now() + 0.5),
+        login_fields(issued_at=True),
+        login_fields(issued_at=-1),
+        login_fields(issued_at=2**53),
+        login_fields(issued_at=2**64),
+    ],
+    ids=repr,
+)
+def test_a_signed_session_of_the_wrong_shape_is_signed_out(client, data):
+    client.set_cookie("session", mint(data))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "You are not logged in" in response.text
+    with client.session_transaction() as current:
+        assert "user_id" not in current
+
+
+def test_a_signed_session_with_bad_flashes_keeps_the_login(client):
+    client.set_cookie("session", mint(login_fields(_flashes=[["info", 1]])))
+
+    response = client.get("/")
+
+    assert "You are logged in as <strong>test</strong>" in response.text

@@ -6,6 +6,7 @@ These tests walk visitors through the pair, then rotate the secret key
 one instance at a time, as a real deployment must.
 """
 
+import http.client
 import re
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -208,19 +209,31 @@ def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
     assert verifies_with(visitor.cookies["session"], NEW_KEY)
 
 
-def test_a_one_phase_rotation_signs_a_bounced_visitor_out(cluster, visitor):
+def test_a_one_phase_rotation_signs_a_bounced_visitor_out_only_there(cluster, visitor):
     log_in(visitor)
     # "one" signs with the new key at once; "two" has never heard of it.
     cluster.restart("one", PHASE_TWO)
 
-    pages = [visitor.get("/") for _ in range(3)]
+    pages = [visitor.get("/") for _ in range(4)]
     resigned = next(i for i, page in enumerate(pages) if page.instance == "one")
-    bounced = pages[resigned + 1]
+    bounced, back = pages[resigned + 1], pages[resigned + 2]
 
     assert signed_in_user(pages[resigned]) == USERNAME
     assert bounced.instance == "two"
     assert signed_in_user(bounced) is None
-    assert "session" not in visitor.cookies
+    # "two" left the cookie it could not verify in place, as Flask does.
+    assert back.instance == "one"
+    assert signed_in_user(back) == USERNAME
+
+
+def test_a_request_for_another_host_gets_no_answer(cluster):
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.port, timeout=30)
+    try:
+        connection.request("GET", "/", headers={"Host": "evil.example"})
+        with pytest.raises(http.client.RemoteDisconnected):
+            connection.getresponse()
+    finally:
+        connection.close()
 
 
 def verifies_with(cookie, key):

@@ -87,11 +87,70 @@ def test_create_user_refuses_a_short_password(runner, app):
         assert get_user_by_name("carol") is None
 
 
-@pytest.mark.parametrize("username", ["a b", "alice\n", "x" * 65])
-def test_create_user_refuses_a_name_the_form_would_refuse(runner, app, username):
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("a b", "letters, digits"),
+        ("alice\n", "letters, digits"),
+        ("x" * 65, "at most 64 characters"),
+        ("al\u200bice", "Invisible characters"),
+    ],
+)
+def test_create_user_refuses_a_name_the_form_would_refuse(
+    runner, app, username, message
+):
     result = runner.invoke(args=["create-user", username, "--password", "long enough"])
 
     assert result.exit_code == 2
-    assert "letters, digits" in result.output
+    assert message in result.output
     with app.app_context():
         assert get_user_by_name(username) is None
+
+
+def test_create_user_refuses_a_look_alike_of_a_taken_name(runner):
+    result = runner.invoke(
+        args=["create-user", "ＴＥＳＴ", "--password", "long enough"]
+    )
+
+    assert result.exit_code == 1
+    assert "already taken" in result.output
+
+
+def add_users_at_revision_0001(app, names):
+    """Go back to the schema before username keys, and add ``names`` there."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "downgrade", "0001"]).exit_code == 0
+    with app.app_context():
+        users = sa.table("users", sa.column("username"), sa.column("password"))
+        db.session.execute(
+            users.insert(), [{"username": name, "password": "x"} for name in names]
+        )
+        db.session.commit()
+    return runner
+
+
+def test_the_username_key_migration_normalises_existing_names(app):
+    runner = add_users_at_revision_0001(app, ["Ｂｏｂ", "ﬁona"])
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert get_user_by_name("bob").username == "Bob"
+        assert get_user_by_name("FIONA").username == "fiona"
+
+
+def test_the_username_key_migration_refuses_names_that_clash(app, caplog):
+    runner = add_users_at_revision_0001(app, ["Carol", "ｃａｒｏｌ"])
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code != 0
+    assert "'Carol', 'ｃａｒｏｌ'. Rename all but one" in caplog.text
+    with app.app_context():
+        revision = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        assert revision == "0001"
+        # As the message says; PostgreSQL's database is shared by later tests.
+        db.session.execute(sa.text("DELETE FROM users WHERE username = 'Carol'"))
+        db.session.commit()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

@@ -129,3 +129,46 @@ def test_the_readme_shows_the_nginx_site_the_cluster_tests_run():
     shown = re.search(r"```nginx\n(.*?)```", readme, re.S)[1]
 
     assert shown == (project / "deploy" / "nginx.conf").read_text()
+
+
+def test_production_responses_demand_https_for_a_year(make_app):
+    response = make_app().test_client().get("/")
+
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+@pytest.mark.parametrize("mode", ["TESTING", "DEBUG"])
+def test_development_responses_do_not_demand_https(make_app, mode):
+    response = make_app(**{mode: True}).test_client().get("/")
+
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_trusted_hosts_come_from_the_environment(make_app, monkeypatch):
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["example.org"]')
+    client = make_app().test_client()
+
+    assert client.get("/", headers={"Host": "example.org"}).status_code == 200
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    assert "Traceback" not in refused.text
+
+
+@pytest.mark.parametrize("hosts", ["example.org", ["example.org", 1], {"a": 1}])
+def test_trusted_hosts_must_be_a_list_of_names(make_app, hosts):
+    with pytest.raises(ValueError, match="TRUSTED_HOSTS must be a list of host names"):
+        make_app(TRUSTED_HOSTS=hosts)
+
+
+THREE_MEGABYTES = 3 * 1024 * 1024
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/session/lab"])
+def test_a_three_megabyte_form_is_refused_with_a_friendly_page(make_app, path):
+    client = make_app().test_client()
+
+    response = client.post(path, data={"username": "x" * THREE_MEGABYTES})
+
+    assert response.status_code == 413
+    assert "too large: this site accepts at most 1024 KB" in response.text
+    assert "Traceback" not in response.text

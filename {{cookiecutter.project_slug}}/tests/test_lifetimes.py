@@ -112,4 +112,7 @@ def test_a_login_without_a_usable_issue_time_ends(client, issued_at):
         del data["issued_at"]
     client.set_cookie("session", mint(data))
 
-    assert "reached its time limit" in client.get("/").text
+    response = client.get("/")
+
+    assert "could not be read, so you have been logged out" in response.text
+    assert "You are not logged in" in response.text

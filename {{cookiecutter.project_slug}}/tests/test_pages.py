@@ -158,3 +158,12 @@ def test_an_unexpected_error_shows_no_traceback(app):
     assert "Something went wrong" in page
     assert "secret internals" not in page
     assert "Traceback" not in page
+
+
+def test_the_home_page_says_logging_out_clears_this_browser_only(client, auth):
+    auth.login()
+
+    text = " ".join(client.get("/").text.split())
+
+    assert "Logging out clears the cookie in this browser only" in text
+    assert "Signing out everywhere is what ends every copy" in text

@@ -160,14 +160,92 @@ REJECTED = [
 
 
 @pytest.mark.parametrize("case", REJECTED, ids=lambda case: case.name)
-def test_a_rejected_cookie_is_logged_and_deleted(client, caplog, case):
+def test_a_rejected_cookie_is_logged_and_left_alone(client, caplog, case):
     client.set_cookie("session", case.value)
 
     with caplog.at_level(logging.INFO):
-        assert client.get("/read").json == {}
+        response = client.get("/read")
 
+    assert response.json == {}
     assert case.reason in caplog.text
-    assert cookie_of(client) is None
+    assert "Set-Cookie" not in response.headers
+    assert cookie_of(client) is not None
+
+
+def test_a_cookie_from_a_key_not_yet_known_survives_until_the_session_is_written(
+    app, client
+):
+    """In a rollout, an instance without the new key must not end the session."""
+    signed_with_the_new_key = mint({"user_id": 5}, secret=OLD_SECRET)
+    client.set_cookie("session", signed_with_the_new_key)
+    client.get("/read")
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
+    assert client.get("/read").json == {"user_id": 5}
+
+    client.post("/set", json={"cart": [1]})
+
+    assert client.get("/read").json == {"user_id": 5, "cart": [1]}
+    assert cookie_of(client) != signed_with_the_new_key
+
+
+def test_a_rejected_cookie_is_replaced_when_the_session_is_written(client):
+    client.set_cookie("session", mint({"user_id": 1}, secret="another key"))
+
+    client.post("/set", json={"cart": [1]})
+
+    assert client.get("/read").json == {"cart": [1]}
+
+
+@pytest.fixture
+def flashing(app):
+    from flask import flash, get_flashed_messages
+
+    @app.post("/flash")
+    def add_flash():
+        flash("Saved.", "success")
+        return "", 204
+
+    @app.get("/flashes")
+    def flashes():
+        return repr(get_flashed_messages(with_categories=True))
+
+    return app.test_client()
+
+
+def test_flashes_come_back_as_category_and_message_tuples(flashing):
+    flashing.post("/flash")
+
+    assert flashing.get("/flashes").text == "[('success', 'Saved.')]"
+
+
+BAD_FLASHES = [
+    "Saved.",
+    None,
+    {"success": "Saved."},
+    ["Saved."],
+    [["success"]],
+    [["success", "Saved.", "extra"]],
+    [["success", 1]],
+    [[None, "Saved."]],
+    [[["success"], "Saved."]],
+    [["info", "fine"], "not a pair"],
+]
+
+
+@pytest.mark.parametrize("flashes", BAD_FLASHES, ids=repr)
+def test_flashes_of_the_wrong_shape_are_dropped(flashing, flashes):
+    flashing.set_cookie("session", mint({"_flashes": flashes, "cart": [1]}))
+
+    assert flashing.get("/flashes").text == "[]"
+    assert flashing.get("/read").json == {"cart": [1]}
+
+
+@pytest.mark.parametrize("flashes", BAD_FLASHES, ids=repr)
+def test_a_flash_can_be_added_after_flashes_of_the_wrong_shape(flashing, flashes):
+    flashing.set_cookie("session", mint({"_flashes": flashes}))
+
+    assert flashing.post("/flash").status_code == 204
+    assert flashing.get("/flashes").text == "[('success', 'Saved.')]"
 
 
 def test_the_signature_timestamp_enforces_the_lifetime(client):

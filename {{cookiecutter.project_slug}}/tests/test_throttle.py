@@ -32,6 +32,28 @@ def fail(client, times, **kwargs):
         assert login(client, password="wrong password", **kwargs).status_code == 200
 
 
+def change_password(client, current, address="192.0.2.1"):
+    new = "a new password"
+    return client.post(
+        "/auth/password",
+        data={"current_password": current, "password": new, "confirm": new},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+@pytest.fixture
+def logged_in(client):
+    assert login(client).status_code == 302
+    return client
+
+
+def guess_current_password(client, times):
+    for _ in range(times):
+        response = change_password(client, "wrong password")
+        assert response.status_code == 200
+        assert "not your current password" in response.text
+
+
 def test_five_failures_lock_out_even_the_right_password(client):
     fail(client, 5)
 
@@ -186,3 +208,64 @@ def test_the_limit_is_configurable(app, client, max_failures, locked_after):
 def test_unworkable_settings_are_refused_at_start(app, settings):
     with pytest.raises(ValueError, match=next(iter(settings))):
         create_app({**app.config, **settings})
+
+
+def test_password_form_guesses_lock_out_even_the_right_password(logged_in):
+    guess_current_password(logged_in, 5)
+
+    response = change_password(logged_in, TEST_PASSWORD)
+
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.text
+    assert 0 < int(response.headers["Retry-After"]) <= WINDOW
+
+
+def test_password_form_guesses_count_as_failed_logins(app, logged_in):
+    guess_current_password(logged_in, 5)
+
+    assert login(app.test_client()).status_code == 429
+
+
+def test_failed_logins_lock_the_password_form(app, logged_in):
+    fail(app.test_client(), 5)
+
+    assert change_password(logged_in, TEST_PASSWORD).status_code == 429
+
+
+def test_the_password_form_lock_ends_when_the_window_passes(client, time_machine):
+    time_machine.move_to("2030-01-01 12:00", tick=False)
+    assert login(client).status_code == 302
+    guess_current_password(client, 5)
+    time_machine.shift(WINDOW - 1)
+    assert change_password(client, TEST_PASSWORD).status_code == 429
+
+    time_machine.shift(2)
+
+    assert change_password(client, TEST_PASSWORD).status_code == 302
+
+
+def test_a_right_current_password_forgets_the_guesses(app, logged_in):
+    guess_current_password(logged_in, 4)
+    assert change_password(logged_in, TEST_PASSWORD).status_code == 302
+
+    assert stored_attempts(app) == []
+
+
+@pytest.mark.parametrize(
+    ("username", "message"),
+    [
+        ("x" * 65, "at most 64 characters"),
+        ("x" * 100_000, "at most 64 characters"),
+        ("test; DROP TABLE users", "letters, digits"),
+        ("te\u200bst", "Invisible characters"),
+    ],
+    ids=["too long", "far too long", "outside the rule", "invisible"],
+)
+def test_a_bad_username_is_refused_before_the_throttle_sees_it(
+    app, client, username, message
+):
+    response = login(client, username=username)
+
+    assert response.status_code == 200
+    assert message in response.text
+    assert stored_attempts(app) == []

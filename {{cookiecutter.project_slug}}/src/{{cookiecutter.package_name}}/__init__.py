@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from .sessions import SignedCookieSessionInterface
+from .sessions import SessionConfigError, SignedCookieSessionInterface
 
 csrf = CSRFProtect()
 
@@ -36,9 +36,14 @@ def create_app(test_config=None):
         SESSION_ABSOLUTE_LIFETIME=timedelta(days=30),
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW=15 * 60,
+        # Werkzeug refuses larger requests with 413 before a view reads
+        # them; URL-encoded forms have no other limit.
+        MAX_CONTENT_LENGTH=1024 * 1024,
         # Production settings, explained in deployment.py.
         TRUSTED_PROXIES=0,
+        TRUSTED_HOSTS=None,
         INSTANCE_NAME=None,
+        LOG_LEVEL="INFO",
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -51,16 +56,23 @@ def create_app(test_config=None):
 
     os.makedirs(app.instance_path, exist_ok=True)
 
-    SignedCookieSessionInterface().init_app(app)
-
     from . import db, deployment, headers, session_cli, throttle, users
 
-    db.init_app(app)
-    deployment.init_app(app)
+    try:
+        # Flask's own handler writes to the server's error stream (gunicorn's
+        # output); INFO shows refused cookies, throttled logins and the like.
+        app.logger.setLevel(str(app.config["LOG_LEVEL"]).upper())
+        SignedCookieSessionInterface().init_app(app)
+        db.init_app(app)
+        deployment.init_app(app)
+        throttle.init_app(app)
+    except (SessionConfigError, db.DatabaseURLError, ValueError) as error:
+        # One line an operator can find, before the server's traceback.
+        app.logger.critical("Refused to start: %s", error)
+        raise
     users.init_app(app)
     headers.init_app(app)
     session_cli.init_app(app)
-    throttle.init_app(app)
 
     from . import auth, errors, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages
 

@@ -31,6 +31,9 @@ from .users import (
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
+# The largest id an integer column holds in PostgreSQL.
+MAX_USER_ID = 2**31 - 1
+
 
 def login_required(view):
     """Send anonymous visitors to the login page, and back here after it."""
@@ -63,13 +66,34 @@ def start_session(user, permanent=False):
     session.permanent = permanent
 
 
+def holds_a_login(data):
+    """Whether session ``data`` records a login in the shape start_session writes.
+
+    The signature proves only that this app wrote the cookie, perhaps
+    under an older version or a bug; a value of another type or out of
+    range must not reach the database or the clock. ``type(...) is int``,
+    because True is an int too.
+    """
+    user_id, epoch, issued_at = (data.get(k) for k in ("user_id", "epoch", "issued_at"))
+    return (
+        type(user_id) is int
+        and 1 <= user_id <= MAX_USER_ID
+        and type(epoch) is int
+        and type(issued_at) is int
+        and issued_at >= 0
+    )
+
+
 def login_deadline(data):
     """When the login recorded in session ``data`` must end, or None if none is."""
-    issued_at = data.get("issued_at")
-    if not isinstance(issued_at, int):
+    if not holds_a_login(data):
         return None
     lifetime = current_app.config["SESSION_ABSOLUTE_LIFETIME"]
-    return datetime.fromtimestamp(issued_at, UTC) + lifetime
+    try:
+        return datetime.fromtimestamp(data["issued_at"], UTC) + lifetime
+    except (OverflowError, ValueError, OSError):
+        # Past the year 9999, where Python has no dates: no real login.
+        return None
 
 
 def session_end_reason(user):
@@ -93,11 +117,14 @@ def load_logged_in_user():
     g.user = None
     if request.endpoint == "static":
         return
-    user_id = session.get("user_id")
-    if user_id is None:
+    if "user_id" not in session:
         return
-    user = get_user(user_id)
-    reason = session_end_reason(user)
+    if not holds_a_login(session):
+        current_app.logger.warning("Refused a signed session of the wrong shape.")
+        reason = "Your session could not be read, so you have been logged out."
+    else:
+        user = get_user(session["user_id"])
+        reason = session_end_reason(user)
     if reason:
         session.clear()
         flash(reason, "info")
@@ -128,13 +155,7 @@ def login():
         username, address = form.username.data, request.remote_addr
         wait = throttle.start_attempt(username, address)
         if wait:
-            flash(
-                "Too many failed attempts for this username. Try again in"
-                f" {math.ceil(wait / 60)} minute(s).",
-                "error",
-            )
-            page = render_template("auth/login.html", form=form)
-            return page, 429, {"Retry-After": str(wait)}
+            return too_many_attempts("auth/login.html", form, wait)
         user = authenticate(username, form.password.data)
         if user is None:
             flash("Incorrect username or password.", "error")
@@ -145,6 +166,17 @@ def login():
             next_path = safe_next_path(request.args.get("next"))
             return redirect(next_path or url_for("index"))
     return render_template("auth/login.html", form=form)
+
+
+def too_many_attempts(template, form, wait):
+    """The form again, refused with 429 while the throttle's lock holds."""
+    flash(
+        "Too many failed attempts for this username. Try again in"
+        f" {math.ceil(wait / 60)} minute(s).",
+        "error",
+    )
+    page = render_template(template, form=form)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/logout", methods=("POST",))
@@ -171,9 +203,16 @@ def change_password():
     """Change the password, after proving the current one."""
     form = PasswordForm()
     if form.validate_on_submit():
-        if authenticate(g.user.username, form.current_password.data) is None:
+        # A stolen session must not become a way to guess the password:
+        # each try counts as a login attempt for this account.
+        username, address = g.user.username, request.remote_addr
+        wait = throttle.start_attempt(username, address)
+        if wait:
+            return too_many_attempts("auth/password.html", form, wait)
+        if authenticate(username, form.current_password.data) is None:
             form.current_password.errors.append("That is not your current password.")
         else:
+            throttle.forget_failures(username, address)
             set_password(g.user.id, form.password.data)
             # Every other session has ended; this browser gets a new one.
             start_session(get_user(g.user.id), session.permanent)

@@ -1,6 +1,6 @@
 """Running in production: behind a reverse proxy, as one of several instances.
 
-Two settings, both off until configured:
+Three settings, all off until configured:
 
 ``TRUSTED_PROXIES``
     How many proxies stand in front of the app (1 for a single nginx).
@@ -8,6 +8,14 @@ Two settings, both off until configured:
     and the host from that many entries of the ``X-Forwarded-*`` headers.
     Left at 0, those headers are ignored, as they must be when no proxy
     sets them: any client can send them.
+
+``TRUSTED_HOSTS``
+    The host names the site answers to, as a JSON list in the
+    environment: ``FLASK_TRUSTED_HOSTS='["example.com"]'``. A request
+    for any other ``Host`` gets 400, so links built from it (such as a
+    login redirect) cannot point elsewhere. Flask reads the setting; a
+    plain string is refused, as Flask would take each character as a
+    host.
 
 ``INSTANCE_NAME``
     Sent back in an ``X-Instance`` header on every response, to show
@@ -23,6 +31,14 @@ def init_app(app):
         raise ValueError(
             f"TRUSTED_PROXIES must be the number of proxies in front of the app"
             f" (0 for none), not {proxies!r}."
+        )
+    hosts = app.config["TRUSTED_HOSTS"]
+    if hosts is not None and (
+        not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts)
+    ):
+        raise ValueError(
+            'TRUSTED_HOSTS must be a list of host names, such as ["example.com"],'
+            f" not {hosts!r}."
         )
     if proxies:
         # Each trusted proxy appends one entry to X-Forwarded-For and the

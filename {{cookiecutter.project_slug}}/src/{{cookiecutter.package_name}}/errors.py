@@ -3,7 +3,13 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 bp = Blueprint("errors", __name__)
 
@@ -15,6 +21,24 @@ def csrf_failed(error):
         " the page and send it again."
     )
     return render_template("error.html", error=error, message=message), error.code
+
+
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(error):
+    # A Host outside TRUSTED_HOSTS: Flask builds no URLs for it, so the
+    # error page, whose links need them, cannot be shown.
+    return f"{error.description}\n", error.code, {"Content-Type": "text/plain"}
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return http_error(
+        RequestEntityTooLarge(
+            f"What you sent is too large: this site accepts at most"
+            f" {limit // 1024} KB at once. Send less, or split it up."
+        )
+    )
 
 
 # A database that is down, restarting, out of connections or locked is

@@ -6,14 +6,16 @@ from wtforms import BooleanField, PasswordField, StringField, TextAreaField
 {%- else -%}
 from wtforms import BooleanField, PasswordField, StringField
 {%- endif %}
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from .users import (
-    PASSWORD_MIN_LENGTH,
-    USERNAME_MAX_LENGTH,
-    USERNAME_PATTERN,
-    USERNAME_RULE,
-)
+from .users import PASSWORD_MIN_LENGTH, username_problem
+
+
+def valid_username(form, field):
+    """Refuse a name no account can have, before anything looks it up."""
+    problem = username_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class NewPasswordForm(FlaskForm):
@@ -37,18 +39,11 @@ class NewPasswordForm(FlaskForm):
 
 
 class RegisterForm(NewPasswordForm):
-    username = StringField(
-        "Username",
-        validators=[
-            DataRequired(),
-            Length(max=USERNAME_MAX_LENGTH),
-            Regexp(USERNAME_PATTERN, message=USERNAME_RULE),
-        ],
-    )
+    username = StringField("Username", validators=[DataRequired(), valid_username])
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()])
+    username = StringField("Username", validators=[DataRequired(), valid_username])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Remember me on this device")
 

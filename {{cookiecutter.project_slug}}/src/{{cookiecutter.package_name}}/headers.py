@@ -27,5 +27,16 @@ def add_security_headers(response):
     return response
 
 
+def add_strict_transport_security(response):
+    # Browsers that saw this over HTTPS use nothing else for a year, so
+    # a network attacker cannot strip TLS and read the session cookie.
+    response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
 def init_app(app):
     app.after_request(add_security_headers)
+    # Not in development, where the server speaks plain HTTP: a browser
+    # would then refuse it on localhost for a year.
+    if not (app.debug or app.testing):
+        app.after_request(add_strict_transport_security)

@@ -581,14 +581,17 @@ class SignedCookieSessionInterface(SessionInterface):
             cookie = self.decode(app, value)
         except InvalidSessionCookie as error:
             app.logger.info("Ignored the session cookie: %s", error)
-            session = self.session_class()
-            # Marked changed so that saving deletes the useless cookie.
-            session.modified = True
-            return session
+            # Left in the browser, as Flask leaves it: in a key rotation, an
+            # instance that does not know the new key yet must not sign its
+            # users out for good. The next write replaces it.
+            return self.session_class()
+        flashes_ok = _restore_flashes(cookie.data)
+        if not flashes_ok:
+            app.logger.info("Dropped flash messages of the wrong shape.")
         session = self.session_class(cookie.data)
         session.signed_at = cookie.signed_at
         # Marked changed so that the response signs it with SECRET_KEY.
-        session.modified = cookie.signed_with_fallback
+        session.modified = cookie.signed_with_fallback or not flashes_ok
         return session
 
     def save_session(
@@ -655,6 +658,28 @@ def add_vary_cookie(response: Response) -> None:
         response.vary.add("Cookie")
     else:
         response.headers["Vary"] = "Cookie"
+
+
+def _restore_flashes(data: dict[str, Any]) -> bool:
+    """Turn ``_flashes`` back into Flask's (category, message) tuples.
+
+    JSON has no tuples, so they arrive as lists. Anything other than a
+    list of two strings each is removed, as ``flash()`` could not add to
+    it. Returns False if something was removed.
+    """
+    if "_flashes" not in data:
+        return True
+    flashes = data["_flashes"]
+    if isinstance(flashes, list) and all(
+        isinstance(pair, list)
+        and len(pair) == 2
+        and all(isinstance(text, str) for text in pair)
+        for pair in flashes
+    ):
+        data["_flashes"] = [tuple(pair) for pair in flashes]
+        return True
+    del data["_flashes"]
+    return False
 
 
 def _is_canonical_base64(field: str) -> bool:

@@ -84,7 +84,16 @@ def start_attempt(username, address):
     db.session.commit()
     forget_closed_windows(now - window)
     if attempts > limit:
-        return max(1, math.ceil(window_started_at + window - now))
+        wait = max(1, math.ceil(window_started_at + window - now))
+        # The digest, not the name: the log must not collect typed passwords
+        # that land in the username field.
+        current_app.logger.warning(
+            "Throttled a login for username digest %s from %s for %d s.",
+            digest(username).hex()[:16],
+            normal_address(address),
+            wait,
+        )
+        return wait
     return 0
 
 

@@ -14,9 +14,20 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .db import db
 
 USERNAME_MAX_LENGTH = 64
+# Casefolding can turn one character into three (U+0390 becomes "ΐ").
+USERNAME_KEY_MAX_LENGTH = 3 * USERNAME_MAX_LENGTH
 # \Z, not $: a $ would also accept a name that ends in a newline.
-USERNAME_PATTERN = r"^[\w.@+-]+\Z"
+USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
 USERNAME_RULE = "Use letters, digits and . @ + - _ only."
+# Unicode's Default_Ignorable_Code_Point: characters that show as nothing,
+# such as zero-width spaces and the Hangul fillers, which \w counts as
+# letters. Two names that differ only by them look the same, so none is
+# allowed. Python's unicodedata has no such property; these are its ranges.
+INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
 PASSWORD_MIN_LENGTH = 8
 
 
@@ -25,7 +36,13 @@ class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX_LENGTH), unique=True)
+    # As the user chose it, NFKC-normalised: what the site shows.
+    username: Mapped[str] = mapped_column(sa.String(USERNAME_MAX_LENGTH))
+    # What look-alike names share (see username_key): unique, so that
+    # "Alice" and fullwidth "ａｌｉｃｅ" cannot be two accounts.
+    username_key: Mapped[str] = mapped_column(
+        sa.String(USERNAME_KEY_MAX_LENGTH), unique=True
+    )
     password: Mapped[str] = mapped_column(sa.String(255))
     # Copied into the session at login. Raising it ends every session that
     # holds an older value: the server-side half of signing out everywhere.
@@ -36,9 +53,30 @@ class UsernameTaken(ValueError):
     """Another account already has this username."""
 
 
+def normal_username(username):
+    """``username`` in Unicode's NFKC form: fullwidth "ａ" becomes "a", "ﬁ" "fi"."""
+    return unicodedata.normalize("NFKC", username)
+
+
 def username_key(username):
     """The form of a username that its look-alikes share: NFKC, then casefolded."""
-    return unicodedata.normalize("NFKC", username).casefold()
+    return normal_username(username).casefold()
+
+
+def username_problem(username):
+    """Why ``username`` cannot name an account, or None if it can.
+
+    The rule applies to the NFKC form, which is the one stored: a
+    character such as "½" is a digit, but its NFKC form holds a slash.
+    """
+    username = normal_username(username)
+    if len(username) > USERNAME_MAX_LENGTH:
+        return f"Use at most {USERNAME_MAX_LENGTH} characters."
+    if INVISIBLE.search(username):
+        return "Invisible characters, such as zero-width spaces, are not allowed."
+    if not USERNAME_PATTERN.match(username):
+        return USERNAME_RULE
+    return None
 
 
 def hash_password(password):
@@ -52,12 +90,26 @@ def get_user(user_id):
 
 
 def get_user_by_name(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
+    """The user whose name ``username`` looks like, whatever its case."""
+    key = username_key(username)
+    return db.session.scalar(sa.select(User).where(User.username_key == key))
 
 
 def create_user(username, password):
-    """Store a new user with a hashed password and return its id."""
-    user = User(username=username, password=hash_password(password))
+    """Store a new user with a hashed password and return its id.
+
+    Raises :class:`UsernameTaken` if the name or a look-alike is taken,
+    and ValueError if it breaks the rule of :func:`username_problem`.
+    """
+    problem = username_problem(username)
+    if problem:
+        raise ValueError(problem)
+    username = normal_username(username)
+    user = User(
+        username=username,
+        username_key=username_key(username),
+        password=hash_password(password),
+    )
     db.session.add(user)
     try:
         db.session.commit()
@@ -115,11 +167,9 @@ def _unused_hash(method):
 @click.password_option(help="The password; asked for when not given.")
 def create_user_command(username, password):
     """Create a user who can log in."""
-    if not re.match(USERNAME_PATTERN, username) or len(username) > USERNAME_MAX_LENGTH:
-        raise click.BadParameter(
-            f"{USERNAME_RULE} At most {USERNAME_MAX_LENGTH} characters.",
-            param_hint="username",
-        )
+    problem = username_problem(username)
+    if problem:
+        raise click.BadParameter(problem, param_hint="username")
     if len(password) < PASSWORD_MIN_LENGTH:
         raise click.BadParameter(
             f"use at least {PASSWORD_MIN_LENGTH} characters.", param_hint="password"

@@ -1,0 +1,74 @@
+"""What operators see in gunicorn's output: one line per event, no secrets."""
+
+import subprocess
+
+import pytest
+
+import databases
+import servers
+from conftest import TEST_SECRET_KEY, mint
+
+PASSWORD = "a password for the logging tests"
+SETTINGS = {"SECRET_KEY": TEST_SECRET_KEY, "LOGIN_MAX_FAILURES": 1}
+
+
+@pytest.fixture
+def server(tmp_path, database_url, monkeypatch):
+    databases.prepare_database(database_url, users=[("ada", PASSWORD)])
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    log = tmp_path / "gunicorn.log"
+    with servers.gunicorn(servers.free_port(), SETTINGS, log) as running:
+        yield running
+
+
+def lines_with(log_path, text):
+    return [line for line in log_path.read_text().splitlines() if text in line]
+
+
+def test_a_refused_cookie_is_one_line_without_the_cookie(server):
+    forged = mint({"user_id": 1}, secret="not the key")
+    visitor = servers.Visitor(server.port)
+    visitor.cookies["session"] = forged
+
+    assert visitor.get("/").status == 200
+    server.stop()
+
+    (line,) = lines_with(server.log_path, "Ignored the session cookie")
+    assert "INFO" in line
+    assert "bad signature" in line
+    text = server.log_path.read_text()
+    assert forged not in text
+    assert forged.split(".")[2] not in text
+
+
+def test_a_throttled_login_is_one_line_without_the_name_or_password(server):
+    visitor = servers.Visitor(server.port)
+    fields = {"username": "ada", "password": "wrong password"}
+    visitor.submit("/auth/login", fields)
+
+    assert visitor.submit("/auth/login", fields)[1].status == 429
+    server.stop()
+
+    (line,) = lines_with(server.log_path, "Throttled a login")
+    assert "WARNING" in line
+    assert "127.0.0.1" in line
+    assert "ada" not in line
+    assert "wrong password" not in server.log_path.read_text()
+
+
+def test_a_refused_setting_is_one_line_without_the_key(tmp_path, database_url):
+    log = tmp_path / "gunicorn.log"
+    refused = servers.gunicorn(
+        servers.free_port(), {**SETTINGS, "TRUSTED_PROXIES": -1}, log
+    )
+    refused.env["DATABASE_URL"] = database_url
+
+    finished = subprocess.run(
+        refused.command, env=refused.env, capture_output=True, text=True, timeout=60
+    )
+
+    assert finished.returncode != 0
+    output = finished.stdout + finished.stderr
+    (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
+    assert "Refused to start: TRUSTED_PROXIES must be the number of proxies" in line
+    assert TEST_SECRET_KEY not in output
