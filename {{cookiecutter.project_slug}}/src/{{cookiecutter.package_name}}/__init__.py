@@ -74,10 +74,11 @@ def create_app(test_config=None):
     headers.init_app(app)
     session_cli.init_app(app)
 
-    from . import auth, errors, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages
+    from . import auth, errors, health, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
+    app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
 {%- if cookiecutter.teaching_pages %}
     app.register_blueprint(lab.bp)

@@ -1,0 +1,25 @@
+"""A health check for load balancers and orchestrators: /healthz."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+
+from .db import db
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 while the database answers a trivial query, else 503 and why.
+
+    It never touches the session, so its responses carry no Set-Cookie
+    and no Vary: Cookie, and a cache or a probe sees the same answer for
+    everyone. A GET needs no CSRF token.
+    """
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        current_app.logger.error("Health check: the database does not answer: %s", reason)
+        return {"status": "unavailable", "reason": "the database does not answer"}, 503
+    return {"status": "ok"}
