@@ -174,14 +174,14 @@ def _may_hold_unreadable(text: str) -> bool:
     a few calls that run in C, rules them out for nearly every session. An
     integer beyond ``MAX_SAFE_INTEGER`` has 16 digits or more, and a lone
     surrogate is either in the text as it is, which UTF-8 cannot encode,
-    or escaped as ``\\udXXX``. Digits in a string or an escaped control
-    character also answer yes, and then the walk decides.
+    or escaped as ``\\udXXX`` after a backslash. Digits in a string or any
+    other escape also answer yes, and then the walk decides.
     """
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return True
-    return b"\\u" in data or SIXTEEN_DIGITS in data.translate(DIGITS_AS_ZEROS)
+    return "\\" in text or SIXTEEN_DIGITS in data.translate(DIGITS_AS_ZEROS)
 
 
 def _find_unstorable(
