@@ -202,10 +202,12 @@ def _find_unstorable(
                     f" has the key {key!r}; JSON keys are strings, so it"
                     f" would come back as {str(key)!r}. Use a string key."
                 )
-            if str not in skip and (problem := _find_unstorable(key, skip)):
-                return f" has a key that{problem}"
             if type(item) not in skip and (problem := _find_unstorable(item, skip)):
                 return f"[{key!r}]{problem}"
+        if str not in skip:
+            for key in value:
+                if problem := _find_unstorable(key, skip):
+                    return f" has a key that{problem}"
         return None
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
@@ -289,10 +291,10 @@ class SessionSigner(TimestampSigner):
         except BadData:
             return False
         value = want_bytes(value)
-        return any(
-            hmac.compare_digest(signature, self._mac(prepared, value))
-            for prepared in self.prepared_macs
-        )
+        for prepared in self.prepared_macs:
+            if hmac.compare_digest(signature, self._mac(prepared, value)):
+                return True
+        return False
 
 
 class SessionSerializer(URLSafeTimedSerializer):
@@ -608,6 +610,11 @@ class SignedCookieSessionInterface(SessionInterface):
         cookie is malformed, forged, expired, signed in the future, or
         does not hold a JSON object.
         """
+        data, signed_at, key_index = self._verify(app, value)
+        return SessionCookie(data, signed_at, value.startswith("."), key_index)
+
+    def _verify(self, app: Flask, value: str) -> tuple[dict[str, Any], datetime, int]:
+        """:meth:`decode` without the wrapping, for the hot path of every request."""
         if not COOKIE_SHAPE.fullmatch(value):
             raise InvalidSessionCookie(
                 "malformed: not three base64url fields", "malformed"
@@ -647,7 +654,7 @@ class SignedCookieSessionInterface(SessionInterface):
                     f"the payload is a JSON {type(data).__name__}, not an object",
                     "malformed",
                 )
-            return SessionCookie(data, signed_at, value.startswith("."), key_index)
+            return data, signed_at, key_index
         raise InvalidSessionCookie(
             "bad signature: no current or fallback key made it", "bad-signature"
         )
@@ -659,17 +666,17 @@ class SignedCookieSessionInterface(SessionInterface):
         if not value:
             return self.session_class()
         try:
-            cookie = self.decode(app, value)
+            data, signed_at, key_index = self._verify(app, value)
         except InvalidSessionCookie as error:
             app.logger.info("Ignored the session cookie: %s", error)
             session = self.session_class()
             # Marked changed so that saving deletes the useless cookie.
             session.modified = True
             return session
-        session = self.session_class(cookie.data)
-        session.signed_at = cookie.signed_at
+        session = self.session_class(data)
+        session.signed_at = signed_at
         # Marked changed so that the response signs it with SECRET_KEY.
-        session.modified = cookie.signed_with_fallback
+        session.modified = key_index > 0
         return session
 
     def save_session(
