@@ -309,10 +309,9 @@ class SessionSerializer(URLSafeTimedSerializer):
     max_payload_size = 64 * 1024
 
     #: Payloads shorter than this many bytes are not compressed. Setting up
-    #: zlib costs more than the rest of signing a small session, and what
-    #: it could save there is a few dozen bytes of a cookie far below the
-    #: 4 KB limit (sessions of ids and numbers rarely repeat enough to save
-    #: any).
+    #: zlib costs more than signing a small session, and what it could save
+    #: there is a few dozen bytes of a cookie far below the 4 KB limit
+    #: (sessions of ids and numbers rarely repeat enough to save any).
     compress_min_size = 64
 
     default_signer = SessionSigner
