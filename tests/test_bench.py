@@ -36,7 +36,7 @@ def test_the_benchmark_measures_every_payload_route_and_target(bench_results):
         "+ 2 flashes, CSRF token",
         "2 KB payload",
     ]
-    assert len(bench_results["targets"]) == 8
+    assert len(bench_results["targets"]) == 11
     assert all(math.isfinite(target["ratio"]) for target in bench_results["targets"])
     assert bench_results["gunicorn"]["write_requests"] > 0
     assert bench_results["gunicorn"]["plain_requests"] > 0

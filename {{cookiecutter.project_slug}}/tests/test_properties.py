@@ -1,5 +1,7 @@
 """Properties of the interface over generated sessions and generated tampering."""
 
+import re
+
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,7 +19,7 @@ pytestmark = pytest.mark.slow
 json_values = st.recursive(
     st.none()
     | st.booleans()
-    | st.integers()
+    | st.integers(-(2**53 - 1), 2**53 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30),
     lambda children: (
@@ -62,6 +64,29 @@ def test_any_json_object_round_trips(app, data):
         assume(False)
 
     assert open_from(app, value) == data
+
+
+unsafe_integers = st.integers(min_value=2**53) | st.integers(max_value=-(2**53))
+texts_with_a_lone_surrogate = st.builds(
+    lambda before, half, after: before + half + after,
+    st.text(max_size=5),
+    st.characters(categories=["Cs"]),
+    st.text(max_size=5),
+)
+
+
+@given(data=json_objects, key=st.text(max_size=10), number=unsafe_integers)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_integer_beyond_the_safe_range_is_refused(app, data, key, number):
+    with pytest.raises(TypeError, match=re.escape(f"session[{key!r}] is {number},")):
+        save(app, {**data, key: number})
+
+
+@given(data=json_objects, key=st.text(max_size=10), text=texts_with_a_lone_surrogate)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_text_with_a_lone_surrogate_is_refused(app, data, key, text):
+    with pytest.raises(TypeError, match=re.escape(f"session[{key!r}] is {text!r},")):
+        save(app, {**data, key: text})
 
 
 def flip_bit(value, index, bit):

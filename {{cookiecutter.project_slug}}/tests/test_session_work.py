@@ -6,6 +6,7 @@ could be done once, or not at all, must not creep back into the hot path.
 
 import hashlib
 import inspect
+import zlib
 from typing import NamedTuple
 
 import pytest
@@ -108,6 +109,28 @@ def test_an_unchanged_session_is_verified_but_neither_dumped_nor_signed(
     assert verifications.count == 1
     assert dumps.count == 0
     assert signatures.count == 0
+
+
+def test_a_small_session_is_not_compressed(client, monkeypatch):
+    compressions = Calls(monkeypatch, zlib, "compress")
+
+    client.get("/write")
+
+    assert compressions.count == 0
+
+
+def test_a_session_of_the_threshold_size_is_compressed(app, monkeypatch):
+    compressions = Calls(monkeypatch, zlib, "compress")
+    size = SessionSerializer.compress_min_size
+    padding = size - len('{"a":""}')
+
+    with app.test_request_context():
+        session["a"] = "x" * padding
+        response = app.make_response("")
+        app.session_interface.save_session(app, session, response)
+
+    assert compressions.count == 1
+    assert "session=." in response.headers["Set-Cookie"]
 
 
 # Empty, a plain JSON payload and a compressed one, as the serializer makes them.

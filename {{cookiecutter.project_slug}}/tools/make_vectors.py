@@ -311,6 +311,45 @@ CASES = [
         "malformed",
     ),
     Case(
+        "largest safe integers",
+        "2**53 - 1 and its negative: the largest integers a double holds exactly.",
+        mint({"max": 2**53 - 1, "min": -(2**53 - 1)}),
+        "valid",
+    ),
+    Case(
+        "integer 2**53",
+        "A correctly signed integer one past the largest safe one: JavaScript"
+        " would read 2**53 + 1 as the same number.",
+        sign_payload(base64_encode(b'{"n":9007199254740992}')),
+        "malformed",
+    ),
+    Case(
+        "integer -2**53",
+        "The same, below the smallest safe integer.",
+        sign_payload(base64_encode(b'{"n":-9007199254740992}')),
+        "malformed",
+    ),
+    Case(
+        "escaped surrogate pair",
+        "A character beyond the Basic Multilingual Plane written as a \\u"
+        " escape pair: one character, read alike everywhere.",
+        sign_payload(base64_encode(b'{"cookie":"\\ud83c\\udf6a"}')),
+        "valid",
+    ),
+    Case(
+        "lone high surrogate",
+        "A correctly signed string holding \\ud800 alone, half of a pair:"
+        " it has no UTF-8 form.",
+        sign_payload(base64_encode(b'{"name":"\\ud800"}')),
+        "malformed",
+    ),
+    Case(
+        "lone low surrogate",
+        "The same with \\udc00, the other half.",
+        sign_payload(base64_encode(b'{"name":"\\udc00"}')),
+        "malformed",
+    ),
+    Case(
         "signature of impossible length",
         "A signature field of a length that leaves one base64 character over.",
         replace_field(PLAIN, 2, PLAIN.rsplit(".", 1)[1] + "AA"),

@@ -94,31 +94,6 @@ class CookieTooLarge(RuntimeError):
     """
 
 
-class StrictJSON:
-    """Compact JSON that refuses what it would silently change.
-
-    ``json.dumps`` turns ``{1: "a"}`` into ``{"1": "a"}`` and writes
-    ``NaN``, which JavaScript's ``JSON.parse`` rejects. A session that
-    reads back different from what was stored is a bug that shows up
-    far from its cause, so such values raise ``TypeError`` on the spot,
-    naming where they are. Tuples are the one exception: Flask's own
-    ``flash()`` stores them, and they come back as lists.
-    """
-
-    @staticmethod
-    def dumps(value: Any) -> str:
-        problem = _find_unstorable(value)
-        if problem:
-            raise TypeError(f"session{problem}")
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-    @staticmethod
-    def loads(text: str) -> Any:
-        return json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float
-        )
-
-
 def _refuse_constant(name: str) -> Any:
     # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
     raise ValueError(f"{name} is not JSON")
@@ -132,18 +107,93 @@ def _finite_float(text: str) -> float:
     return number
 
 
+class StrictJSON:
+    """Compact JSON that refuses what it would silently change.
+
+    ``json.dumps`` turns ``{1: "a"}`` into ``{"1": "a"}`` and writes
+    ``NaN``, which JavaScript's ``JSON.parse`` rejects; JavaScript reads
+    ``2**53 + 1`` as ``2**53``; a string holding half of a surrogate pair
+    has no UTF-8 form at all. A session that reads back different from
+    what was stored is a bug that shows up far from its cause, so such
+    values raise ``TypeError`` on the spot, naming where they are, and a
+    cookie holding one is refused when it is read. Tuples are the one
+    exception: Flask's own ``flash()`` stores them, and they come back as
+    lists.
+    """
+
+    # Built once: json.dumps and json.loads build a new one on every call
+    # that passes options.
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    decoder = json.JSONDecoder(
+        parse_constant=_refuse_constant, parse_float=_finite_float
+    )
+
+    @classmethod
+    def dumps(cls, value: Any) -> str:
+        problem = _find_unstorable(value)
+        if problem is None:
+            text = cls.encoder.encode(value)
+            if _may_hold_unreadable(text):
+                problem = _find_unstorable(value, skip=ALWAYS_READABLE_TYPES)
+        if problem:
+            raise TypeError(f"session{problem}")
+        return text
+
+    @classmethod
+    def loads(cls, text: str) -> Any:
+        data = cls.decoder.decode(text)
+        if _may_hold_unreadable(text) and (
+            problem := _find_unstorable(data, skip=ALWAYS_READABLE_TYPES)
+        ):
+            raise ValueError(f"session{problem}")
+        return data
+
+
+#: The largest integer that every JSON reader holds exactly. JavaScript
+#: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
+MAX_SAFE_INTEGER = 2**53 - 1
+
 # Nearly every value in a session is one of these, stored as it is; an
-# exact type check lets the walk below skip them without a call.
+# exact type check lets the walk below skip them without a call. Strings
+# and integers are checked on the JSON text instead, see _may_hold_unreadable.
 PLAIN_JSON_TYPES = frozenset({str, int, bool, type(None)})
+# What the closer walk still skips: these read back alike everywhere.
+ALWAYS_READABLE_TYPES = frozenset({bool, type(None)})
+
+# bytes.translate() table that turns each digit into "0" and anything else
+# into a space, so that a run of 16 digits becomes SIXTEEN_DIGITS.
+DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+SIXTEEN_DIGITS = b"0" * len(str(MAX_SAFE_INTEGER))
 
 
-def _find_unstorable(value: Any) -> str | None:
+def _may_hold_unreadable(text: str) -> bool:
+    """Whether JSON text may hold a number or string others read differently.
+
+    Looking at every number and string one by one would add a call per
+    value to every save and every load; this test of the whole text, in
+    a few calls that run in C, rules them out for nearly every session. An
+    integer beyond ``MAX_SAFE_INTEGER`` has 16 digits or more, and a lone
+    surrogate is either in the text as it is, which UTF-8 cannot encode,
+    or escaped as ``\\udXXX`` after a backslash. Digits in a string or any
+    other escape also answer yes, and then the walk decides.
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\\" in text or SIXTEEN_DIGITS in data.translate(DIGITS_AS_ZEROS)
+
+
+def _find_unstorable(
+    value: Any, skip: frozenset[type] = PLAIN_JSON_TYPES
+) -> str | None:
     """Describe the first part of ``value`` that JSON cannot hold as it is.
 
     The description starts with where that part is, as subscripts such
     as ``['cart'][2]``. They are added on the way back out of the
     recursion, so that a session with nothing wrong, the usual case on
-    every request, costs no string formatting at all.
+    every request, costs no string formatting at all. Values of the
+    types in ``skip`` are passed over unseen.
     """
     if isinstance(value, dict):
         for key, item in value.items():
@@ -152,20 +202,34 @@ def _find_unstorable(value: Any) -> str | None:
                     f" has the key {key!r}; JSON keys are strings, so it"
                     f" would come back as {str(key)!r}. Use a string key."
                 )
-            if type(item) not in PLAIN_JSON_TYPES and (
-                problem := _find_unstorable(item)
-            ):
+            if type(item) not in skip and (problem := _find_unstorable(item, skip)):
                 return f"[{key!r}]{problem}"
+        if str not in skip:
+            for key in value:
+                if problem := _find_unstorable(key, skip):
+                    return f" has a key that{problem}"
         return None
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            if type(item) not in PLAIN_JSON_TYPES and (
-                problem := _find_unstorable(item)
-            ):
+            if type(item) not in skip and (problem := _find_unstorable(item, skip)):
                 return f"[{index}]{problem}"
         return None
-    if isinstance(value, str | bool | int | None):
+    if isinstance(value, str):
+        if _is_utf8(value):
+            return None
+        return (
+            f" is {value!r}, which holds half of a surrogate pair: UTF-8, and so"
+            " JSON text, cannot encode it."
+        )
+    if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, int):
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return None
+        return (
+            f" is {value}, beyond ±(2**53 - 1), which JavaScript would read"
+            " rounded. Store it as a string."
+        )
     if isinstance(value, float):
         if math.isfinite(value):
             return None
@@ -175,6 +239,14 @@ def _find_unstorable(value: Any) -> str | None:
         " str, int, float, bool, None, list or dict instead: a datetime as"
         " .isoformat(), bytes as .hex(), a set as a sorted list."
     )
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
@@ -219,10 +291,10 @@ class SessionSigner(TimestampSigner):
         except BadData:
             return False
         value = want_bytes(value)
-        return any(
-            hmac.compare_digest(signature, self._mac(prepared, value))
-            for prepared in self.prepared_macs
-        )
+        for prepared in self.prepared_macs:
+            if hmac.compare_digest(signature, self._mac(prepared, value)):
+                return True
+        return False
 
 
 class SessionSerializer(URLSafeTimedSerializer):
@@ -235,6 +307,13 @@ class SessionSerializer(URLSafeTimedSerializer):
     """
 
     max_payload_size = 64 * 1024
+
+    #: Payloads shorter than this many bytes are not compressed. Setting up
+    #: zlib costs more than signing a small session, and what it could save
+    #: there is a few dozen bytes of a cookie far below the 4 KB limit
+    #: (sessions of ids and numbers rarely repeat enough to save any).
+    compress_min_size = 64
+
     default_signer = SessionSigner
 
     def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
@@ -258,9 +337,10 @@ class SessionSerializer(URLSafeTimedSerializer):
                 f" {self.max_payload_size}-byte limit on what a cookie may inflate"
                 f" to. Largest keys: {describe_largest_keys(obj)}."
             )
-        compressed = zlib.compress(payload)
-        if len(compressed) < len(payload) - 1:
-            return b"." + base64_encode(compressed)
+        if len(payload) >= self.compress_min_size:
+            compressed = zlib.compress(payload)
+            if len(compressed) < len(payload) - 1:
+                return b"." + base64_encode(compressed)
         return base64_encode(payload)
 
     def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
@@ -529,6 +609,11 @@ class SignedCookieSessionInterface(SessionInterface):
         cookie is malformed, forged, expired, signed in the future, or
         does not hold a JSON object.
         """
+        data, signed_at, key_index = self._verify(app, value)
+        return SessionCookie(data, signed_at, value.startswith("."), key_index)
+
+    def _verify(self, app: Flask, value: str) -> tuple[dict[str, Any], datetime, int]:
+        """:meth:`decode` without the wrapping, for the hot path of every request."""
         if not COOKIE_SHAPE.fullmatch(value):
             raise InvalidSessionCookie(
                 "malformed: not three base64url fields", "malformed"
@@ -553,8 +638,10 @@ class SignedCookieSessionInterface(SessionInterface):
             except BadSignature:
                 continue
             except BadPayload as error:
+                # The JSON error, when there is one, says what is wrong.
+                reason = error.original_error or error
                 raise InvalidSessionCookie(
-                    f"undecodable payload: {error}", "malformed"
+                    f"undecodable payload: {reason}", "malformed"
                 ) from error
             except (OverflowError, ValueError, OSError) as error:
                 # A signed timestamp too far out to be a date.
@@ -566,7 +653,7 @@ class SignedCookieSessionInterface(SessionInterface):
                     f"the payload is a JSON {type(data).__name__}, not an object",
                     "malformed",
                 )
-            return SessionCookie(data, signed_at, value.startswith("."), key_index)
+            return data, signed_at, key_index
         raise InvalidSessionCookie(
             "bad signature: no current or fallback key made it", "bad-signature"
         )
@@ -578,20 +665,21 @@ class SignedCookieSessionInterface(SessionInterface):
         if not value:
             return self.session_class()
         try:
-            cookie = self.decode(app, value)
+            data, signed_at, key_index = self._verify(app, value)
         except InvalidSessionCookie as error:
             app.logger.info("Ignored the session cookie: %s", error)
             # Left in the browser, as Flask leaves it: in a key rotation, an
             # instance that does not know the new key yet must not sign its
             # users out for good. The next write replaces it.
             return self.session_class()
-        flashes_ok = _restore_flashes(cookie.data)
+        flashes_ok = _restore_flashes(data)
         if not flashes_ok:
             app.logger.info("Dropped flash messages of the wrong shape.")
-        session = self.session_class(cookie.data)
-        session.signed_at = cookie.signed_at
-        # Marked changed so that the response signs it with SECRET_KEY.
-        session.modified = cookie.signed_with_fallback or not flashes_ok
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        # Marked changed so that the response signs it with SECRET_KEY, and
+        # without any flashes that were dropped.
+        session.modified = key_index > 0 or not flashes_ok
         return session
 
     def save_session(
@@ -652,12 +740,14 @@ def add_vary_cookie(response: Response) -> None:
 
     ``response.vary`` parses the header into a set and writes it back on
     every change; on the usual response, which has no ``Vary`` yet, the
-    header is simply set, which is several times cheaper.
+    header is simply added, which is several times cheaper. ``getlist``
+    rather than ``in``: werkzeug answers ``in`` by raising and catching an
+    exception when the header is missing, the usual case here.
     """
-    if "Vary" in response.headers:
+    if response.headers.getlist("Vary"):
         response.vary.add("Cookie")
     else:
-        response.headers["Vary"] = "Cookie"
+        response.headers.add("Vary", "Cookie")
 
 
 def _restore_flashes(data: dict[str, Any]) -> bool:

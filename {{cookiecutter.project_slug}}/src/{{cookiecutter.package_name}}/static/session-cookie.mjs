@@ -120,6 +120,42 @@ async function inflate(bytes, limit) {
   return inflated;
 }
 
+// A lone surrogate: half of a UTF-16 pair. With the u flag a whole pair
+// is one code point, so only a half left alone matches.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+// What the server refuses to read because readers would disagree on it:
+// 1e400, which parses as Infinity, and strings or keys holding a lone
+// surrogate, which have no UTF-8 form.
+function refuseUnreadable(key, value) {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    throw new RangeError(`${key} is out of range`);
+  }
+  if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) {
+    throw new RangeError("a string holds a lone surrogate");
+  }
+  return value;
+}
+
+// The two kinds of JSON token that can hold digits. A string is matched
+// whole, so that the digits inside it are never taken for a number.
+const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const MAX_SAFE_INTEGER = BigInt(Number.MAX_SAFE_INTEGER);
+
+// The first integer in valid JSON text that a double cannot hold exactly,
+// as it is written, or null. JSON.parse would already have rounded it,
+// and Python reads it exactly, so it is found in the text: a number
+// written without a fraction or exponent is an integer in Python.
+function findUnsafeInteger(text) {
+  for (const [token] of text.matchAll(STRING_OR_NUMBER)) {
+    if (/^-?\d+$/.test(token)) {
+      const integer = BigInt(token);
+      if (integer > MAX_SAFE_INTEGER || integer < -MAX_SAFE_INTEGER) return token;
+    }
+  }
+  return null;
+}
+
 // The session data in a payload field: base64url JSON, or base64url zlib
 // JSON behind a leading ".". It must be a JSON object, as on the server.
 export async function decodePayload(field, { maxPayloadSize = MAX_PAYLOAD_SIZE } = {}) {
@@ -128,20 +164,20 @@ export async function decodePayload(field, { maxPayloadSize = MAX_PAYLOAD_SIZE }
   if (compressed) {
     bytes = await inflate(bytes, maxPayloadSize);
   }
+  let text;
   let data;
   try {
     // fatal: invalid UTF-8 is an error, as in Python; ignoreBOM: a byte
     // order mark is kept, so that JSON.parse refuses it as Python does.
-    const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-    // 1e400 parses as Infinity: refused, as on the server.
-    data = JSON.parse(text, (key, value) => {
-      if (typeof value === "number" && !Number.isFinite(value)) {
-        throw new RangeError(`${key} is out of range`);
-      }
-      return value;
-    });
-  } catch {
-    throw malformed("undecodable payload: not UTF-8 JSON");
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    data = JSON.parse(text, refuseUnreadable);
+  } catch (error) {
+    const reason = error instanceof RangeError ? error.message : "not UTF-8 JSON";
+    throw malformed(`undecodable payload: ${reason}`);
+  }
+  const integer = findUnsafeInteger(text);
+  if (integer !== null) {
+    throw malformed(`undecodable payload: ${integer} is beyond ±(2**53 - 1)`);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
     const type = data === null ? "null" : Array.isArray(data) ? "array" : typeof data;

@@ -1,0 +1,117 @@
+"""Only values that every reader reads alike, both ways.
+
+JavaScript reads every number as a double, so an integer beyond
+±(2**53 - 1) comes back as another number there; a string holding half
+of a surrogate pair has no UTF-8 form, so nothing outside Python can read
+it. The session refuses to write either and refuses a cookie that holds
+one, whoever signed it.
+"""
+
+import json
+import re
+
+import pytest
+from flask import session
+from itsdangerous import URLSafeTimedSerializer
+
+from conftest import TEST_SECRET_KEY
+from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
+
+LARGEST = 2**53 - 1
+
+UNREADABLE = [
+    pytest.param(2**53, id="2**53"),
+    pytest.param(-(2**53), id="-2**53"),
+    pytest.param(2**64, id="2**64"),
+    pytest.param("\ud800", id="lone high surrogate"),
+    pytest.param("\udc00", id="lone low surrogate"),
+    pytest.param("before \udbff after", id="surrogate inside text"),
+]
+
+# Each of these sets off the cheap test on the JSON text, and is fine.
+READABLE = [
+    pytest.param(LARGEST, id="2**53 - 1"),
+    pytest.param(-LARGEST, id="-(2**53 - 1)"),
+    pytest.param(2.0**60, id="a large float"),
+    pytest.param("12345678901234567890", id="digits in a string"),
+    pytest.param("\U0001f36a", id="a surrogate pair"),
+    pytest.param("tab\there, bell\x07", id="escaped control characters"),
+    pytest.param("\\ud800", id="a backslash and the letters ud800"),
+]
+
+
+def mint(data):
+    """A cookie the app's key signed over ``data`` as JSON with ``\\u`` escapes.
+
+    Any writer may send a lone surrogate that way, as the standard ``json``
+    module does by default.
+    """
+    return URLSafeTimedSerializer(
+        TEST_SECRET_KEY, salt="cookie-session", serializer=json
+    ).dumps(data)
+
+
+def save(app, data):
+    """Save a session holding ``data``; return the cookie value written."""
+    with app.test_request_context():
+        session.update(data)
+        response = app.make_response("")
+        app.session_interface.save_session(app, session, response)
+    return response.headers["Set-Cookie"].partition(";")[0].partition("=")[2]
+
+
+@pytest.mark.parametrize("value", UNREADABLE)
+def test_saving_an_unreadable_value_names_its_key(app, value):
+    expected = re.escape("session['cart'][1]['count'] is ")
+
+    with pytest.raises(TypeError, match=expected):
+        save(app, {"cart": [0, {"count": value}]})
+
+
+def test_saving_an_unreadable_key_says_so(app):
+    with pytest.raises(
+        TypeError, match=r"session\['cart'\] has a key that is '\\ud800'"
+    ):
+        save(app, {"cart": {"\ud800": 1}})
+
+
+@pytest.mark.parametrize("value", READABLE)
+def test_a_readable_value_round_trips(app, value):
+    cookie = save(app, {"value": value})
+
+    assert app.session_interface.decode(app, cookie).data == {"value": value}
+
+
+@pytest.mark.parametrize("value", UNREADABLE)
+def test_a_signed_cookie_holding_an_unreadable_value_is_malformed(app, value):
+    with pytest.raises(InvalidSessionCookie) as caught:
+        app.session_interface.decode(app, mint({"user_id": 1, "name": value}))
+
+    assert caught.value.kind == "malformed"
+    assert "session['name'] is " in str(caught.value)
+
+
+@pytest.mark.parametrize("value", UNREADABLE)
+def test_such_a_cookie_opens_an_empty_session(app, value):
+    cookie = mint({"user_id": 1, "name": value})
+
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
+        assert dict(session) == {}
+
+
+@pytest.mark.parametrize("value", UNREADABLE)
+def test_the_viewer_explains_such_a_cookie(client, value):
+    client.set_cookie("session", mint({"name": value}))
+
+    response = client.get("/session")
+
+    assert response.status_code == 200
+    assert "Rejected" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("value", UNREADABLE)
+def test_the_lab_judges_such_a_cookie_malformed(client, value):
+    response = client.post("/session/lab", data={"cookie": mint({"name": value})})
+
+    assert response.status_code == 200
+    assert 'data-verdict="malformed"' in response.get_data(as_text=True)
