@@ -20,6 +20,8 @@ def healthz():
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
-        current_app.logger.error("Health check: the database does not answer: %s", reason)
+        current_app.logger.error(
+            "Health check: the database does not answer: %s", reason
+        )
         return {"status": "unavailable", "reason": "the database does not answer"}, 503
     return {"status": "ok"}
