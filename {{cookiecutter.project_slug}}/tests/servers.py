@@ -5,6 +5,7 @@ the test that started it. What a server prints goes to a log file, shown
 when it fails to start. A :class:`Visitor` talks to them over HTTP.
 """
 
+import glob
 import http.client
 import http.cookies
 import json
@@ -28,6 +29,16 @@ from {{ cookiecutter.package_name }}.db import init_db
 
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
+NGINX_MAIN_CONTEXT = PROJECT / "deploy" / "nginx-main.conf"
+# Where the sample site expects the project in production.
+SAMPLE_ROOT = "/srv/{{ cookiecutter.project_slug }}"
+SAMPLE_ACCESS_LOG = "/var/log/nginx/{{ cookiecutter.project_slug }}.access.log"
+# Where Debian's packages put what deploy/session.lua needs in nginx.
+LUA_PACKAGES = {
+    "libnginx-mod-http-lua": "/usr/lib/nginx/modules/ngx_http_lua_module.so",
+    "lua-zlib": "/usr/lib/*/lua/5.1/zlib.so",
+    "lua-cjson": "/usr/lib/*/lua/5.1/cjson.so",
+}
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -37,11 +48,25 @@ def require(program, variable):
     search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin"])
     path = shutil.which(program, path=search)
     if path is None:
-        reason = f"{program} is not installed (Debian: apt-get install {program})"
-        if os.environ.get(variable) == "1":
-            pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
-        pytest.skip(reason)
+        missing(f"{program} is not installed", [program], variable)
     return path
+
+
+def require_nginx_lua(variable="REQUIRE_CLUSTER"):
+    """nginx's path, once nginx's Lua module and the Lua libraries are there."""
+    program = require("nginx", variable)
+    packages = [name for name, path in LUA_PACKAGES.items() if not glob.glob(path)]
+    if packages:
+        missing("nginx's Lua support is missing", packages, variable)
+    return program
+
+
+def missing(reason, packages, variable):
+    """Skip for want of Debian ``packages``, or fail if ``variable`` is 1."""
+    reason = f"{reason} (Debian: apt-get install {' '.join(packages)})"
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
+    pytest.skip(reason)
 
 
 def free_port():
@@ -139,6 +164,7 @@ def gunicorn(port, settings, log_path, workers=1):
 # The frame around the site: nginx in the foreground, writing only in $folder.
 NGINX_MAIN = string.Template(
     """\
+include "$main_context";
 daemon off;
 worker_processes 1;
 pid $folder/nginx.pid;
@@ -157,14 +183,43 @@ http {
 )
 
 
-def nginx(program, port, upstream_ports, folder):
-    """nginx serving ``deploy/nginx.conf``, with the test's ports in place of its own."""
+def nginx(program, port, upstream_ports, folder, keys, site_root=None):
+    """nginx serving ``deploy/nginx.conf``, with the test's places in place of its own.
+
+    Its ports become the test's, its Lua module is read from this
+    project's ``deploy/``, its members' files from ``site_root/members/``
+    (``folder`` by default) and its access log is ``folder/access.log``.
+    ``keys`` are the app's key settings, handed to nginx as the app's
+    environment variables.
+    """
     site = NGINX_SITE.read_text()
-    for sample, real in zip((8000, 8001, 8002), (port, *upstream_ports), strict=True):
-        assert site.count(f"127.0.0.1:{sample};") == 1, f"port {sample} in {NGINX_SITE}"
-        site = site.replace(f"127.0.0.1:{sample};", f"127.0.0.1:{real};")
+    places = {
+        f"127.0.0.1:{sample};": f"127.0.0.1:{real};"
+        for sample, real in zip(
+            (8000, 8001, 8002), (port, *upstream_ports), strict=True
+        )
+    }
+    places |= {
+        f"{SAMPLE_ROOT}/deploy/": f"{PROJECT / 'deploy'}/",
+        f"root {SAMPLE_ROOT};": f"root {site_root or folder};",
+        SAMPLE_ACCESS_LOG: f"{folder}/access.log",
+    }
+    for sample, real in places.items():
+        assert site.count(sample) == 1, f"{sample} in {NGINX_SITE}"
+        site = site.replace(sample, real)
+    env = {
+        "FLASK_SECRET_KEY": keys["SECRET_KEY"],
+        "FLASK_SECRET_KEY_FALLBACKS": json.dumps(keys.get("SECRET_KEY_FALLBACKS", [])),
+    }
+    return nginx_serving(program, port, folder, site, env)
+
+
+def nginx_serving(program, port, folder, site, env=None):
+    """nginx in the foreground serving ``site``, an ``http`` block's contents."""
     (folder / "site.conf").write_text(site)
-    (folder / "nginx.conf").write_text(NGINX_MAIN.substitute(folder=folder))
+    (folder / "nginx.conf").write_text(
+        NGINX_MAIN.substitute(folder=folder, main_context=NGINX_MAIN_CONTEXT)
+    )
     command = [
         program,
         "-p",
@@ -174,7 +229,7 @@ def nginx(program, port, upstream_ports, folder):
         "-e",
         f"{folder}/error.log",
     ]
-    return Server(command, port, folder / "nginx.log")
+    return Server(command, port, folder / "nginx.log", env)
 
 
 class Page(NamedTuple):
