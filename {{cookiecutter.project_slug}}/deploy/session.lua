@@ -101,7 +101,8 @@ local function decode_timestamp(field)
 end
 
 -- Signing keys by salt, then by secret: they depend on nothing else, and
--- deriving one costs as much as the HMAC itself.
+-- deriving one costs as much as the HMAC itself. A deployment has a few
+-- keys and one salt, so this stays small.
 local signing_keys = {}
 
 local function signing_key(salt, secret)
