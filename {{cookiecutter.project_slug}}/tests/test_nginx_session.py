@@ -32,6 +32,11 @@ DAY = 24 * 3600
 VERIFY_SITE = string.Template(
     """\
 lua_package_path "$deploy/?.lua;;";
+# Loaded before the workers start, as in deploy/nginx.conf: they give up
+# root's rights, and may then be unable to read the project's folder.
+init_by_lua_block {
+    require "session"
+}
 client_body_buffer_size 1m;
 client_max_body_size 1m;
 server {
