@@ -75,10 +75,16 @@ def test_the_workflow_runs_the_readme_test_command(default_project):
     assert steps["Run the tests"]["run"].strip() == command
     for switch in ("BROWSER", "CLUSTER", "NODE", "POSTGRES"):
         assert job["env"][f"REQUIRE_{switch}"] == "1"
-    assert (
-        "chromium nginx nodejs postgresql"
-        in steps["Install Chromium, nginx, Node.js and PostgreSQL"]["run"]
-    )
+    install = steps["Install Chromium, nginx with Lua, Node.js and PostgreSQL"]["run"]
+    assert {
+        "chromium",
+        "nginx",
+        "libnginx-mod-http-lua",
+        "lua-zlib",
+        "lua-cjson",
+        "nodejs",
+        "postgresql",
+    } <= set(install.split())
     assert job["container"] == "python:${{ matrix.python }}-bookworm"
 
 

@@ -5,6 +5,7 @@ the test that started it. What a server prints goes to a log file, shown
 when it fails to start. A :class:`Visitor` talks to them over HTTP.
 """
 
+import glob
 import http.client
 import http.cookies
 import json
@@ -25,7 +26,17 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
+NGINX_MAIN_CONTEXT = PROJECT / "deploy" / "nginx-main.conf"
 SAMPLE_HOST = "example.com"
+# Where the sample site expects the project in production.
+SAMPLE_ROOT = "/srv/{{ cookiecutter.project_slug }}"
+SAMPLE_ACCESS_LOG = "/var/log/nginx/{{ cookiecutter.project_slug }}.access.log"
+# Where Debian's packages put what deploy/session.lua needs in nginx.
+LUA_PACKAGES = {
+    "libnginx-mod-http-lua": "/usr/lib/nginx/modules/ngx_http_lua_module.so",
+    "lua-zlib": "/usr/lib/*/lua/5.1/zlib.so",
+    "lua-cjson": "/usr/lib/*/lua/5.1/cjson.so",
+}
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -35,13 +46,25 @@ def require(program, variable, package=None):
     search = os.pathsep.join([os.environ.get("PATH", os.defpath), "/usr/sbin"])
     path = shutil.which(program, path=search)
     if path is None:
-        reason = (
-            f"{program} is not installed (Debian: apt-get install {package or program})"
-        )
-        if os.environ.get(variable) == "1":
-            pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
-        pytest.skip(reason)
+        missing(f"{program} is not installed", [package or program], variable)
     return path
+
+
+def require_nginx_lua(variable="REQUIRE_CLUSTER"):
+    """nginx's path, once nginx's Lua module and the Lua libraries are there."""
+    program = require("nginx", variable)
+    packages = [name for name, path in LUA_PACKAGES.items() if not glob.glob(path)]
+    if packages:
+        missing("nginx's Lua support is missing", packages, variable)
+    return program
+
+
+def missing(reason, packages, variable):
+    """Skip for want of Debian ``packages``, or fail if ``variable`` is 1."""
+    reason = f"{reason} (Debian: apt-get install {' '.join(packages)})"
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{reason}, and {variable}=1 says these tests must run")
+    pytest.skip(reason)
 
 
 def free_port():
@@ -126,6 +149,7 @@ def gunicorn(port, settings, log_path, workers=1):
 # The frame around the site: nginx in the foreground, writing only in $folder.
 NGINX_MAIN = string.Template(
     """\
+include "$main_context";
 daemon off;
 worker_processes 1;
 pid $folder/nginx.pid;
@@ -144,17 +168,43 @@ http {
 )
 
 
-def nginx(program, port, upstream_ports, folder):
-    """nginx serving ``deploy/nginx.conf``, with the test's ports in place of its own."""
+def nginx(program, port, upstream_ports, folder, keys, site_root=None):
+    """nginx serving ``deploy/nginx.conf``, with the test's places in place of its own.
+
+    Its ports become the test's, its Lua module is read from this
+    project's ``deploy/``, its members' files from ``site_root/members/``
+    (``folder`` by default) and its access log is ``folder/access.log``.
+    ``keys`` are the app's key settings, handed to nginx as the app's
+    environment variables.
+    """
     site = NGINX_SITE.read_text()
+    # The default server listens on the site's port too: every mention moves.
     for sample, real in zip((8000, 8001, 8002), (port, *upstream_ports), strict=True):
         assert f"127.0.0.1:{sample};" in site, f"port {sample} in {NGINX_SITE}"
         site = site.replace(f"127.0.0.1:{sample}", f"127.0.0.1:{real}")
-    # The tests ask for the site by the address it listens on.
-    assert site.count(f"server_name {SAMPLE_HOST};") == 1, f"host in {NGINX_SITE}"
-    site = site.replace(f"server_name {SAMPLE_HOST};", "server_name 127.0.0.1;")
+    places = {
+        # The tests ask for the site by the address it listens on.
+        f"server_name {SAMPLE_HOST};": "server_name 127.0.0.1;",
+        f"{SAMPLE_ROOT}/deploy/": f"{PROJECT / 'deploy'}/",
+        f"root {SAMPLE_ROOT};": f"root {site_root or folder};",
+        SAMPLE_ACCESS_LOG: f"{folder}/access.log",
+    }
+    for sample, real in places.items():
+        assert site.count(sample) == 1, f"{sample} in {NGINX_SITE}"
+        site = site.replace(sample, real)
+    env = {
+        "FLASK_SECRET_KEY": keys["SECRET_KEY"],
+        "FLASK_SECRET_KEY_FALLBACKS": json.dumps(keys.get("SECRET_KEY_FALLBACKS", [])),
+    }
+    return nginx_serving(program, port, folder, site, env)
+
+
+def nginx_serving(program, port, folder, site, env=None):
+    """nginx in the foreground serving ``site``, an ``http`` block's contents."""
     (folder / "site.conf").write_text(site)
-    (folder / "nginx.conf").write_text(NGINX_MAIN.substitute(folder=folder))
+    (folder / "nginx.conf").write_text(
+        NGINX_MAIN.substitute(folder=folder, main_context=NGINX_MAIN_CONTEXT)
+    )
     command = [
         program,
         "-p",
@@ -164,7 +214,7 @@ def nginx(program, port, upstream_ports, folder):
         "-e",
         f"{folder}/error.log",
     ]
-    return Server(command, port, folder / "nginx.log")
+    return Server(command, port, folder / "nginx.log", env)
 
 
 class Page(NamedTuple):

@@ -3,15 +3,22 @@
 The session lives in the cookie, so either instance can serve any
 request; the users and the login throttle live in the shared database.
 These tests walk visitors through the pair, then rotate the secret key
-one instance at a time, as a real deployment must.
+one instance at a time, as a real deployment must. nginx reads the
+cookie too, with deploy/session.lua: it logs who made each request and
+keeps /members/ for signed-in visitors.
 """
 
 import http.client
+import json
 import re
+import shutil
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
+from itsdangerous.encoding import base64_encode
 
 import databases
 import servers
@@ -33,6 +40,13 @@ USERNAME, PASSWORD = "grace", "a password for the cluster"
 START = {"SECRET_KEY": OLD_KEY}
 PHASE_ONE = {"SECRET_KEY": OLD_KEY, "SECRET_KEY_FALLBACKS": [NEW_KEY]}
 PHASE_TWO = {"SECRET_KEY": NEW_KEY, "SECRET_KEY_FALLBACKS": [OLD_KEY]}
+
+MEMBERS_FILE = "/members/report.txt"
+MEMBERS_TEXT = "For members only: this year's report.\n"
+# The session_user format of deploy/nginx.conf: who, what, and the answer.
+ACCESS_LOG_LINE = re.compile(
+    r'\S+ - (?P<user>\S+) \[[^]]+\] "(?P<request>[^"]*)" (?P<status>\d+)'
+)
 
 
 def log_in(visitor):
@@ -59,8 +73,23 @@ class Cluster:
         self.instances = {}
         self.database_url = database_url
         databases.prepare_database(database_url, users=[(USERNAME, PASSWORD)])
-        self.proxy = servers.nginx(
-            nginx_program, self.port, self.ports.values(), folder
+        # nginx's workers give up root's rights, and tmp_path is root's
+        # alone: the members' files go where any user may read them.
+        self.site_root = Path(tempfile.mkdtemp(prefix="site-"))
+        self.site_root.chmod(0o755)
+        (self.site_root / "members").mkdir()
+        (self.site_root / "members" / "report.txt").write_text(MEMBERS_TEXT)
+        self.nginx_program = nginx_program
+        self.proxy = self.make_proxy(START)
+
+    def make_proxy(self, keys):
+        return servers.nginx(
+            self.nginx_program,
+            self.port,
+            self.ports.values(),
+            self.folder,
+            keys,
+            self.site_root,
         )
 
     def start(self, name, keys):
@@ -82,15 +111,33 @@ class Cluster:
         self.instances.pop(name).stop()
         self.start(name, keys)
 
+    def restart_proxy(self, keys):
+        """Stop nginx and start it again with other keys in its environment."""
+        self.proxy.stop()
+        self.proxy = self.make_proxy(keys).start()
+
+    def access_log(self):
+        """(user, request line, status) for each request nginx served.
+
+        nginx is stopped first, so that every line is written.
+        """
+        self.proxy.stop()
+        text = (self.folder / "access.log").read_text()
+        return [
+            (entry["user"], entry["request"], int(entry["status"]))
+            for entry in map(ACCESS_LOG_LINE.match, text.splitlines())
+        ]
+
     def stop(self):
         self.proxy.stop()
         for instance in self.instances.values():
             instance.stop()
+        shutil.rmtree(self.site_root)
 
 
 @pytest.fixture
 def cluster(tmp_path, postgres_url):
-    program = servers.require("nginx", "REQUIRE_CLUSTER")
+    program = servers.require_nginx_lua()
     cluster = Cluster(tmp_path, program, postgres_url)
     try:
         for name in INSTANCES:
@@ -234,6 +281,89 @@ def test_a_request_for_another_host_gets_no_answer(cluster):
             connection.getresponse()
     finally:
         connection.close()
+
+
+def test_the_access_log_names_the_signed_in_user(cluster, visitor):
+    visitor.get("/")
+    log_in(visitor)
+    pages = walk(visitor)
+    user_id = session_data(visitor.cookies["session"], OLD_KEY)["user_id"]
+
+    log = cluster.access_log()
+    login = log.index(("-", "POST /auth/login HTTP/1.1", 302))
+    signed_in = log[login + 1 :]
+
+    assert {user for user, _, _ in log[: login + 1]} == {"-"}
+    # The welcome page the login redirected to, then the walk.
+    assert len(signed_in) == 1 + len(pages)
+    assert {user for user, _, _ in signed_in} == {str(user_id)}
+
+
+def test_nginx_serves_members_files_to_a_signed_in_visitor(visitor):
+    log_in(visitor)
+
+    page = visitor.get(MEMBERS_FILE)
+
+    assert page.status == 200
+    assert page.text == MEMBERS_TEXT
+    # No X-Instance header: nginx answered alone.
+    assert page.instance is None
+
+
+def test_an_anonymous_visitor_is_sent_to_log_in_and_back(visitor):
+    refused = visitor.get(MEMBERS_FILE)
+    _, sent = visitor.submit(
+        refused.location, {"username": USERNAME, "password": PASSWORD}
+    )
+    page = visitor.get(sent.location)
+
+    assert refused.status == 302
+    assert refused.location == "/auth/login?next=%2Fmembers%2Freport.txt"
+    assert sent.location == MEMBERS_FILE
+    assert page.text == MEMBERS_TEXT
+
+
+def tamper(cookie):
+    """The cookie with its payload rewritten to another user, signature kept."""
+    data = session_data(cookie, OLD_KEY) | {"user_id": 2}
+    payload = base64_encode(json.dumps(data, separators=(",", ":"))).decode()
+    return ".".join([payload, *cookie.rsplit(".", 2)[1:]])
+
+
+def test_a_forged_session_is_anonymous_to_nginx(cluster, visitor):
+    log_in(visitor)
+    visitor.cookies["session"] = tamper(visitor.cookies["session"])
+
+    refused = visitor.get(MEMBERS_FILE)
+    log = cluster.access_log()
+
+    assert refused.status == 302
+    assert refused.location.startswith("/auth/login?next=")
+    assert log[-1] == ("-", f"GET {MEMBERS_FILE} HTTP/1.1", 302)
+
+
+def test_nginx_follows_a_key_rotation_given_in_its_environment(cluster, visitor):
+    log_in(visitor)
+    user_id = session_data(visitor.cookies["session"], OLD_KEY)["user_id"]
+
+    # nginx only verifies, so it learns each phase's keys with the instances.
+    for phase in (PHASE_ONE, PHASE_TWO):
+        cluster.restart_proxy(phase)
+        for name in INSTANCES:
+            cluster.restart(name, phase)
+            walk(visitor)
+            assert visitor.get(MEMBERS_FILE).text == MEMBERS_TEXT
+
+    log = cluster.access_log()
+    since_login = log[log.index(("-", "POST /auth/login HTTP/1.1", 302)) + 1 :]
+    assert verifies_with(visitor.cookies["session"], NEW_KEY)
+    assert {user for user, _, _ in since_login} == {str(user_id)}
+
+
+def session_data(cookie, key):
+    """The data of the session cookie, which ``key`` must verify."""
+    app = create_app({"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": []})
+    return app.session_interface.decode(app, cookie).data
 
 
 def verifies_with(cookie, key):
