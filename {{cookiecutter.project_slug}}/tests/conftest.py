@@ -1,3 +1,5 @@
+import base64
+import json
 import os
 from datetime import UTC, datetime
 
@@ -10,6 +12,26 @@ from {{ cookiecutter.package_name }}.db import db
 
 TEST_PASSWORD = "test-password"
 TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
+
+# A character of each kind a terminal acts on instead of showing, and the
+# ends of each range.
+UNSHOWABLE = [
+    pytest.param("\x00", id="C0 NUL"),
+    pytest.param("\x1b", id="C0 escape"),
+    pytest.param("\x1f", id="C0 unit separator"),
+    pytest.param("\x7f", id="DEL"),
+    pytest.param("\x80", id="C1 first"),
+    pytest.param("\x9b", id="C1 control sequence introducer"),
+    pytest.param("\x9f", id="C1 last"),
+    pytest.param("\u061c", id="arabic letter mark"),
+    pytest.param("\u200e", id="left-to-right mark"),
+    pytest.param("\u200f", id="right-to-left mark"),
+    pytest.param("\u202a", id="left-to-right embedding"),
+    pytest.param("\u202e", id="right-to-left override"),
+    pytest.param("\u2066", id="left-to-right isolate"),
+    pytest.param("\u2069", id="pop directional isolate"),
+    pytest.param("\ud800", id="lone surrogate"),
+]
 
 
 @pytest.fixture(scope="session")
@@ -126,3 +148,14 @@ def mint(data, secret=TEST_SECRET_KEY, salt="cookie-session", signed_at=None):
             {"get_timestamp": lambda self: signed_at},
         )
     return serializer.dumps(data)
+
+
+def sign_json(data, secret=TEST_SECRET_KEY):
+    """Sign ``data`` as ASCII JSON, which may spell out a lone surrogate."""
+    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=")
+    return TimestampSigner(secret, salt="cookie-session").sign(payload).decode()
+
+
+def escape_of(char):
+    """How the commands write ``char``: a JSON-style escape."""
+    return f"\\u{ord(char):04x}"

@@ -1,7 +1,7 @@
 from typing import NamedTuple
 
 import pytest
-from flask import g, session
+from flask import g, get_flashed_messages, session
 
 from conftest import mint, now
 from {{ cookiecutter.package_name }}.db import db
@@ -268,6 +268,23 @@ def test_logout_flashes_info(client, auth):
         '<p class="flash flash-info" role="status">You have been logged out.'
         in response.text
     )
+
+
+def test_flashes_read_back_as_category_and_message_tuples(app, client, auth):
+    read = []
+
+    # Flask documents tuples; the cookie's JSON stores them as lists.
+    @app.get("/test/flashes")
+    def read_flashes():
+        read.extend(get_flashed_messages(with_categories=True))
+        return ""
+
+    auth.login()
+    auth.logout()
+    client.get("/test/flashes")
+
+    assert read == [("info", "You have been logged out.")]
+    assert all(isinstance(item, tuple) for item in read)
 
 
 def test_password_change_flashes_success(client, auth):

@@ -6,7 +6,7 @@ import pytest
 
 import databases
 import servers
-from conftest import TEST_SECRET_KEY, mint
+from conftest import TEST_SECRET_KEY, mint, now
 
 PASSWORD = "a password for the logging tests"
 SETTINGS = {"SECRET_KEY": TEST_SECRET_KEY, "LOGIN_MAX_FAILURES": 1}
@@ -39,6 +39,26 @@ def test_a_refused_cookie_is_one_line_without_the_cookie(server):
     text = server.log_path.read_text()
     assert forged not in text
     assert forged.split(".")[2] not in text
+
+
+def test_a_signed_session_of_the_wrong_shape_is_one_line_without_the_cookie(server):
+    # Signed with the app's own key, so only the shape check refuses it.
+    cookie = mint({"user_id": "1 OR 1=1", "epoch": 0, "issued_at": now()})
+    visitor = servers.Visitor(server.port)
+    visitor.cookies["session"] = cookie
+
+    assert visitor.get("/").status == 200
+    server.stop()
+
+    (line,) = lines_with(server.log_path, "Refused a signed session of the wrong shape")
+    assert "WARNING" in line
+    text = server.log_path.read_text()
+    assert "Traceback" not in text
+    assert "1 OR 1=1" not in text
+    assert TEST_SECRET_KEY not in text
+    payload, _, signature = cookie.split(".")
+    assert payload not in text
+    assert signature not in text
 
 
 def test_a_throttled_login_is_one_line_without_the_name_or_password(server):

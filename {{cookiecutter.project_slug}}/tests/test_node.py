@@ -14,8 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
-from conftest import session_cookie
+from conftest import UNSHOWABLE, escape_of, mint, session_cookie, sign_json
 
 PROJECT = Path(__file__).resolve().parent.parent
 VERIFIER = PROJECT / "tools" / "verify-session.mjs"
@@ -44,9 +45,9 @@ def node():
     pytest.skip(reason)
 
 
-def verify(node, *args):
+def verify(node, *args, env=None):
     return subprocess.run(
-        [node, VERIFIER, *args], capture_output=True, text=True, timeout=60
+        [node, VERIFIER, *args], env=env, capture_output=True, text=True, timeout=60
     )
 
 
@@ -120,3 +121,36 @@ def test_node_rejects_a_cookie_past_its_max_age(node, app, client, auth, monkeyp
 
     assert result.returncode == 1
     assert re.match(r"expired: signed 720\d s ago, the limit is 3600 s", result.stderr)
+
+
+def test_node_reads_the_keys_that_new_key_writes(
+    node, app, runner, client, auth, tmp_path
+):
+    auth.login()
+    signed_before_the_rotation = session_cookie(client, app)
+    env_file = tmp_path / ".env"
+    env_file.write_text(runner.invoke(args=["session", "new-key"]).output)
+
+    result = verify(node, signed_before_the_rotation, env=dotenv_values(env_file))
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["user_id"] == 1
+
+
+@pytest.mark.parametrize("char", UNSHOWABLE)
+def test_node_escapes_unshowable_characters_in_the_payload(node, app, char):
+    cookie = sign_json({f"key{char}": f"value{char}"})
+
+    result = verify(node, "--secret", app.secret_key, cookie)
+
+    assert result.returncode == 0, result.stderr
+    assert char not in result.stdout
+    assert result.stdout.count(escape_of(char)) == 2
+
+
+def test_node_escaped_output_is_the_same_json(node, app):
+    data = {"name": "Zoë \u202etxt.exe\x9b", "\x1b[2J": ["\u2066"]}
+
+    result = verify(node, "--secret", app.secret_key, mint(data))
+
+    assert json.loads(result.stdout) == data

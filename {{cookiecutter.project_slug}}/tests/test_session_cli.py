@@ -4,8 +4,9 @@ import re
 import pytest
 from dotenv import dotenv_values
 
-from conftest import mint
+from conftest import UNSHOWABLE, escape_of, mint, sign_json
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
 
 OLD_KEY = "the key before the last rotation, long enough"
 
@@ -83,6 +84,89 @@ def test_decode_unsafe_says_when_there_is_nothing_to_show(runner, cookie, says):
     assert result.exit_code == 1
     assert f"No payload to show: {says}" in result.output
     assert "UNTRUSTED" not in result.output
+
+
+def test_decode_reads_the_cookie_from_standard_input(runner):
+    result = runner.invoke(
+        args=["session", "decode", "-"], input=f"{mint({'user_id': 1})}\n"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Verified with: SECRET_KEY, the current key" in result.output
+    assert '"user_id": 1' in result.output
+
+
+@pytest.mark.parametrize(
+    ("stdin", "exit_code", "says"),
+    [
+        ("", 2, "Error: no cookie on standard input."),
+        (" \n\t", 2, "Error: no cookie on standard input."),
+        (b"\xff\xfe.\x80\x81.c2ln", 1, "Error: malformed"),
+    ],
+    ids=["empty", "blank", "not UTF-8"],
+)
+def test_decode_refuses_bad_standard_input_with_a_reason(
+    runner, stdin, exit_code, says
+):
+    result = runner.invoke(args=["session", "decode", "-"], input=stdin)
+
+    assert result.exit_code == exit_code
+    assert says in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("char", UNSHOWABLE)
+def test_decode_escapes_unshowable_characters_in_the_payload(runner, char):
+    cookie = sign_json({f"key{char}": f"value{char}"})
+
+    result = runner.invoke(args=["session", "decode", cookie])
+
+    assert result.exit_code == 0, result.output
+    assert char not in result.output
+    assert result.output.count(escape_of(char)) == 2
+
+
+@pytest.mark.parametrize("char", UNSHOWABLE)
+def test_decode_unsafe_escapes_unshowable_characters_in_the_payload(runner, char):
+    forged = sign_json({f"key{char}": f"value{char}"}, secret="someone else's key")
+
+    result = runner.invoke(args=["session", "decode", "--unsafe", forged])
+
+    assert "UNTRUSTED" in result.output
+    assert char not in result.output
+    assert result.output.count(escape_of(char)) == 2
+
+
+@pytest.mark.parametrize("char", UNSHOWABLE)
+def test_decode_escapes_unshowable_characters_in_the_reason(
+    runner, app, monkeypatch, char
+):
+    def refuse(app, value):
+        raise InvalidSessionCookie(f"malformed: the key {char} is odd", "malformed")
+
+    monkeypatch.setattr(app.session_interface, "decode", refuse)
+
+    result = runner.invoke(args=["session", "decode", mint({"a": 1})])
+
+    assert result.exit_code == 1
+    assert char not in result.output
+    assert f"Error: malformed: the key {escape_of(char)} is odd" in result.output
+
+
+def test_decode_escaped_output_is_the_same_json(runner):
+    data = {"name": "\u202etxt.exe\x9b\ud800", "\x1b[2J": [1, "\u2066"]}
+
+    output = runner.invoke(args=["session", "decode", sign_json(data)]).output
+
+    assert json.loads(output[output.index("{") :]) == data
+
+
+def test_decode_shows_accented_letters_as_they_are(runner):
+    cookie = mint({"name": "Zoë Ñuñez"})
+
+    output = runner.invoke(args=["session", "decode", cookie]).output
+
+    assert '"name": "Zoë Ñuñez"' in output
 
 
 def test_new_key_prints_a_fresh_key_each_time(runner, app):

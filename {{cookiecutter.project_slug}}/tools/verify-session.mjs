@@ -2,12 +2,14 @@
 // Verify a session cookie of this app outside Python, on Node's standard
 // library alone: the proof that a proxy or another service can read it.
 //
-//   node tools/verify-session.mjs --secret KEY [--secret KEY ...] \
-//       [--salt SALT] [--max-age SECONDS] COOKIE
+//   node tools/verify-session.mjs [--secret KEY ...] [--salt SALT] \
+//       [--max-age SECONDS] COOKIE
 //
-// Give the current key first, then the fallback keys, newest first. The
-// payload is printed as JSON and the exit status is 0; a cookie that does
-// not verify prints the reason on stderr and exits with 1.
+// Give the current key first, then the fallback keys, newest first. With
+// no --secret, the keys are the app's own settings in the environment:
+// FLASK_SECRET_KEY and FLASK_SECRET_KEY_FALLBACKS. The payload is printed
+// as JSON and the exit status is 0; a cookie that does not verify prints
+// the reason on stderr and exits with 1.
 //
 // The scheme is itsdangerous's URLSafeTimedSerializer with its defaults:
 //   signing key = SHA1(salt + "signer" + secret)          ("django-concat")
@@ -102,11 +104,48 @@ export async function verifySession(
   return { payload, signedAt, compressed: fields.compressed, keyIndex };
 }
 
-const USAGE =
-  "usage: node tools/verify-session.mjs --secret KEY [--secret KEY ...]" +
-  " [--salt SALT] [--max-age SECONDS] COOKIE";
+const USAGE = `usage: node tools/verify-session.mjs [--secret KEY ...] [--salt SALT]
+           [--max-age SECONDS] COOKIE
 
-function parseCommandLine(args) {
+Keys: each --secret, the current key first, then the fallback keys newest
+first. Without --secret they come from the environment, as the app reads
+them: FLASK_SECRET_KEY, the current key, and FLASK_SECRET_KEY_FALLBACKS, a
+JSON list of fallback keys, oldest first. The environment keeps the keys out
+of the shell's history and of the process list.`;
+
+// Flask's from_prefixed_env reads each FLASK_ variable as JSON if it
+// parses, else as text; read the same way, the keys are the app's.
+function flaskSetting(env, name) {
+  const text = env[name];
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function keysFromEnvironment(env) {
+  const key = flaskSetting(env, "FLASK_SECRET_KEY");
+  if (key === undefined) throw new Error("give --secret, or set FLASK_SECRET_KEY");
+  if (typeof key !== "string") {
+    throw new Error(
+      "FLASK_SECRET_KEY parses as JSON that is not a string, so the app cannot sign with it",
+    );
+  }
+  const fallbacks = flaskSetting(env, "FLASK_SECRET_KEY_FALLBACKS") ?? [];
+  // A string is refused, as the app refuses it: Flask would take each of
+  // its characters as a key of its own.
+  if (!Array.isArray(fallbacks) || !fallbacks.every((old) => typeof old === "string")) {
+    throw new Error(
+      'FLASK_SECRET_KEY_FALLBACKS must be a JSON list of keys, such as ["old key"]',
+    );
+  }
+  // Listed oldest first, tried newest first, as the app tries them.
+  return [key, ...[...fallbacks].reverse()];
+}
+
+function parseCommandLine(args, env) {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -117,18 +156,31 @@ function parseCommandLine(args) {
     },
   });
   const maxAge = Number(values["max-age"]);
-  if (!values.secret) throw new Error("give at least one --secret");
+  const secrets = values.secret ?? keysFromEnvironment(env);
   if (positionals.length !== 1) throw new Error("give exactly one cookie value");
   if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
     throw new Error("--max-age must be a whole number of seconds");
   }
-  return { cookie: positionals[0], secrets: values.secret, salt: values.salt, maxAge };
+  return { cookie: positionals[0], secrets, salt: values.salt, maxAge };
+}
+
+// What a terminal would act on rather than show: DEL, the C1 controls and
+// the bidirectional marks, embeddings, overrides and isolates (JSON.stringify
+// already escapes the C0 controls and lone surrogates). Inside a JSON string
+// \uXXXX is the same character, so the output still means the same.
+const UNSHOWABLE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function jsonForTerminal(value) {
+  return JSON.stringify(value).replace(
+    UNSHOWABLE,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export async function main(args) {
   let command;
   try {
-    command = parseCommandLine(args);
+    command = parseCommandLine(args, process.env);
   } catch (error) {
     process.stderr.write(`${error.message}\n${USAGE}\n`);
     return 2;
@@ -136,7 +188,7 @@ export async function main(args) {
   const { cookie, ...options } = command;
   try {
     const { payload } = await verifySession(cookie, options);
-    process.stdout.write(`${JSON.stringify(payload)}\n`);
+    process.stdout.write(`${jsonForTerminal(payload)}\n`);
     return 0;
   } catch (error) {
     if (!(error instanceof SessionCookieError)) throw error;

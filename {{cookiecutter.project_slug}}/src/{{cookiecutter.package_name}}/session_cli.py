@@ -1,6 +1,7 @@
 """The ``flask session`` commands: read a session cookie, rotate the secret key."""
 
 import json
+import re
 import secrets
 
 import click
@@ -9,6 +10,14 @@ from flask.cli import AppGroup
 from itsdangerous import BadPayload
 
 from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
+
+# What a terminal would act on rather than show: control characters (C0,
+# DEL, C1: cursor moves, colours, window titles), the bidirectional marks,
+# embeddings, overrides and isolates that reorder the text around them,
+# and lone surrogates, which cannot be encoded for output at all.
+UNSHOWABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 session_cli = AppGroup(
     "session", help="Read session cookies and rotate the secret key."
@@ -23,14 +32,21 @@ session_cli = AppGroup(
     help="Also show the payload of a cookie that does not verify, marked untrusted.",
 )
 def decode_command(cookie, unsafe):
-    """Verify COOKIE with this app's keys and show what it holds."""
+    """Verify COOKIE with this app's keys and show what it holds.
+
+    Give - as COOKIE to read it from standard input: a session cookie
+    logs its holder in, and standard input keeps it out of the shell's
+    history and of the process list.
+    """
+    if cookie == "-":
+        cookie = read_cookie()
     interface = current_app.session_interface
     try:
         session = interface.decode(current_app, cookie)
     except InvalidSessionCookie as error:
         if unsafe:
             show_untrusted(interface, cookie)
-        raise click.ClickException(str(error)) from None
+        raise click.ClickException(escaped(str(error))) from None
     age = session.age_seconds
     index = session.key_index
     if index == 0:
@@ -43,7 +59,35 @@ def decode_command(cookie, unsafe):
         f" valid for {interface.get_max_age(current_app) - age} s more)"
     )
     click.echo(f"Compressed:    {'yes' if session.compressed else 'no'}")
-    click.echo(session.pretty_json())
+    click.echo(escaped_json(session.pretty_json()))
+
+
+def read_cookie():
+    """The cookie on standard input, without the whitespace around it."""
+    # Bytes that are not UTF-8 become U+FFFD, so that such input is
+    # refused as a malformed cookie rather than with a traceback.
+    with click.open_file("-", errors="replace") as stdin:
+        cookie = stdin.read().strip()
+    if not cookie:
+        raise click.UsageError("no cookie on standard input.")
+    return cookie
+
+
+def escaped(text):
+    """``text`` with every UNSHOWABLE character written as ``\\uXXXX``."""
+    return UNSHOWABLE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+
+
+def escaped_json(text):
+    """Indented JSON ``text`` with its UNSHOWABLE characters escaped.
+
+    Escaping them all (``ensure_ascii=True``) would also hide every
+    accented letter. ``json`` already escapes C0 characters in strings,
+    so each raw newline is the indentation's, and kept; inside a string
+    ``\\uXXXX`` is the same character in JSON, so the output still
+    parses to the same data.
+    """
+    return "\n".join(escaped(line) for line in text.split("\n"))
 
 
 def show_untrusted(interface, cookie):
@@ -57,10 +101,13 @@ def show_untrusted(interface, cookie):
     try:
         data = serializer.load_payload(payload.encode("ascii"))
     except BadPayload as error:
-        click.echo(f"No payload to show: it cannot be decoded ({error}).")
+        reason = escaped(str(error))
+        click.echo(f"No payload to show: it cannot be decoded ({reason}).")
         return
     click.echo("UNTRUSTED: this cookie did not verify. Anyone could have written this:")
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    click.echo(
+        escaped_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    )
 
 
 @session_cli.command("new-key")
