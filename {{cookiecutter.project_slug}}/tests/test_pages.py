@@ -137,7 +137,7 @@ def test_viewer_names_the_fallback_key_that_verified_it(
 
     assert f"<strong>fallback key {number}</strong>" in page
     assert f"<code>SECRET_KEY_FALLBACKS[-{number}]</code>" in page
-    assert "This response signs the cookie again with the current key" in page
+    assert "this response signs the cookie again with the current key" in page
     assert app.session_interface.decode(app, resigned).key_index == 0
 
 

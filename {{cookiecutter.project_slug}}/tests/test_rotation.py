@@ -112,7 +112,7 @@ def test_the_viewer_shows_the_fallback_and_then_the_current_key(client, auth, ap
     second = client.get("/session").text
 
     assert verified_by(first).startswith("Signature checked: fallback key 1,")
-    assert "This response signs the cookie again with the current key" in verified_by(
+    assert "this response signs the cookie again with the current key" in verified_by(
         first
     )
     assert verified_by(second).startswith("Signature checked: the current key,")
