@@ -35,6 +35,12 @@ def test_the_diagram_is_a_sequence_diagram():
     assert diagram().startswith("sequenceDiagram\n")
 
 
+def test_the_diagram_has_no_semicolon():
+    # Mermaid ends a statement at a semicolon, so one in a message's text
+    # leaves the rest of that line to be parsed as a broken statement.
+    assert ";" not in diagram()
+
+
 @pytest.mark.parametrize("path", sorted(set(FUNCTION.findall(diagram()))))
 def test_every_function_the_diagram_names_exists(path):
     assert callable(resolve(path))
