@@ -163,7 +163,11 @@ def test_trusted_hosts_must_be_a_list_of_names(make_app, hosts):
 THREE_MEGABYTES = 3 * 1024 * 1024
 
 
+{% if cookiecutter.teaching_pages -%}
 @pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/session/lab"])
+{% else -%}
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
+{% endif -%}
 def test_a_three_megabyte_form_is_refused_with_a_friendly_page(make_app, path):
     client = make_app().test_client()
 
