@@ -7,13 +7,18 @@ import secrets
 TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
 PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
 
-# Files that only the session viewer and the tamper lab use.
+# Files that only the teaching pages use: the session viewer, the tamper
+# lab, the key rotation demo and the diagram of a request.
 TEACHING_FILES = [
     PACKAGE / "lab.py",
+    PACKAGE / "rotation.py",
     PACKAGE / "templates" / "session.html",
     PACKAGE / "templates" / "lab.html",
     PACKAGE / "static" / "session-viewer.mjs",
     pathlib.Path("tests", "test_lab.py"),
+    pathlib.Path("tests", "test_rotation.py"),
+    pathlib.Path("tests", "test_request_life.py"),
+    pathlib.Path("docs", "request-life.md"),
 ]
 
 # The app's Jinja templates and static files are copied without rendering,
@@ -48,6 +53,8 @@ def keep_or_cut_teaching_pages():
     if not TEACHING_PAGES:
         for path in TEACHING_FILES:
             path.unlink()
+        # The diagram is the only page in docs/.
+        pathlib.Path("docs").rmdir()
 
 
 write_secret_key()

@@ -48,7 +48,8 @@ def run_quick_suite(python, project):
     return run(
         [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", QUICK_TESTS],
         cwd=project,
-        env={"PYTHONPATH": "src"},
+        # Absolute, for the tests that start Python in another folder.
+        env={"PYTHONPATH": str(Path(project, "src"))},
     )
 
 

@@ -125,13 +125,18 @@ def test_baked_suite_passes(baked, baked_python):
 # Baked only with the teaching pages; {package} is the package's name.
 TEACHING_FILES = [
     "src/{package}/lab.py",
+    "src/{package}/rotation.py",
     "src/{package}/templates/session.html",
     "src/{package}/templates/lab.html",
     "src/{package}/static/session-viewer.mjs",
     "tests/test_lab.py",
+    "tests/test_rotation.py",
+    "tests/test_request_life.py",
+    "docs/request-life.md",
 ]
 TEACHING_TRACES = re.compile(
-    r"pages\.viewer|lab\.lab|/session/lab|session-viewer|CookieForm"
+    r"pages\.viewer|lab\.lab|/session/lab|session-viewer|CookieForm|rotate_key"
+    r"|request-life"
 )
 # The post-gen hook's markers around the teaching pages' lines.
 TEACHING_MARKER = re.compile(r"(<!--|/\*) (end of )?teaching pages (-->|\*/)")

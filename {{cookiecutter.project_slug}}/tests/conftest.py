@@ -68,22 +68,39 @@ def each_database_url(request, tmp_path):
 
 
 @pytest.fixture
-def app(database_url):
+def build_app(database_url):
+    """Build apps on the test database: the test settings, then ``settings``.
+
+    For the settings the factory itself reads, such as ``DEBUG``.
+    """
     users = [("test", TEST_PASSWORD), ("other", TEST_PASSWORD)]
     databases.prepare_database(database_url, users)
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": TEST_SECRET_KEY,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
-        }
-    )
-    yield app
-    # Close the pooled connections now, not whenever the app is collected.
-    with app.app_context():
-        db.engine.dispose()
+    apps = []
+
+    def make(**settings):
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": TEST_SECRET_KEY,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "WTF_CSRF_ENABLED": False,
+                "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
+                **settings,
+            }
+        )
+        apps.append(app)
+        return app
+
+    yield make
+    # Close the pooled connections now, not whenever the apps are collected.
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(build_app):
+    return build_app()
 
 
 @pytest.fixture

@@ -29,6 +29,9 @@ from {{ cookiecutter.package_name }}.sessions import split_cookie
 pytestmark = pytest.mark.browser
 
 SECRET_KEY = "the browser test's key, long enough to be realistic"
+{%- if cookiecutter.teaching_pages %}
+PASSWORD = "correct horse battery"
+{%- endif %}
 # Seconds a form stays valid on the second server, which shows the
 # expired-form page. The first keeps Flask-WTF's default hour.
 SHORT_FORM_LIFETIME = 1
@@ -180,6 +183,59 @@ def test_a_visit_from_registration_to_logout(page, sites, tmp_path):
     expect(flashes).to_have_text(["You have been logged out."])
     expect(signed_in_user).to_have_count(0)
     camera.shoot("logged-out")
+
+
+{%- if cookiecutter.teaching_pages %}
+
+
+@pytest.fixture(scope="module")
+def debug_site(tmp_path_factory):
+    """The app in debug mode, the only mode with the key rotation demo.
+
+    One worker, so that every request meets the process whose key rotated.
+    """
+    folder = tmp_path_factory.mktemp("debug-site")
+    database_url = f"sqlite:///{folder / 'app.sqlite'}"
+    databases.prepare_database(database_url, [("ada", PASSWORD)])
+    settings = {
+        "SECRET_KEY": SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "DEBUG": True,
+    }
+    port = servers.free_port()
+    with servers.gunicorn(port, settings, folder / "debug.log"):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_a_key_rotation_watched_in_the_viewer(page, debug_site, tmp_path):
+    camera = Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+    verified_by = page.locator(".verified-by")
+    page.goto(f"{debug_site}/auth/login")
+    log_in(page, "ada", PASSWORD)
+    expect(page.locator("nav .who")).to_have_text("ada")
+    page.goto(f"{debug_site}/session")
+    expect(verified_by).to_contain_text("the current key")
+    before = session_cookie(page)["value"]
+    data = json.loads(page.inner_text(SERVER_DECODE))
+
+    page.get_by_role("button", name="Rotate the secret key (demo)").click()
+    expect(verified_by).to_contain_text("fallback key 1")
+    expect(page.locator(".rotated")).to_contain_text("rotated its secret key 1 time")
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    camera.shoot("verified-by-the-fallback-key")
+    assert page.inner_text(".part.signature") == split_cookie(before)[2]
+
+    page.reload()
+    expect(verified_by).to_contain_text("the current key")
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    camera.shoot("signed-again-with-the-current-key")
+    after = session_cookie(page)["value"]
+    assert page.inner_text(".part.signature") == split_cookie(after)[2]
+    assert split_cookie(after)[2] != split_cookie(before)[2]
+    assert split_cookie(after)[0] == split_cookie(before)[0]
+    assert json.loads(page.inner_text(SERVER_DECODE)) == data
+{%- endif %}
 
 
 def tampered(cookie):

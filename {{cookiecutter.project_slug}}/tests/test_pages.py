@@ -1,15 +1,20 @@
-{% if cookiecutter.teaching_pages -%}
+import html
 import json
-{% endif -%}
 import re
+import shlex
+import subprocess
+import sys
 
 import pytest
-{%- if cookiecutter.teaching_pages %}
 
-from conftest import session_cookie
+from conftest import {% if cookiecutter.teaching_pages %}mint, {% endif %}session_cookie
+{%- if cookiecutter.teaching_pages %}
 
 # {"user_id":1}, with a signature no key made.
 FORGED = "eyJ1c2VyX2lkIjoxfQ.aAAAAA.forged-signature"
+# Two retired keys, oldest first, as SECRET_KEY_FALLBACKS lists them.
+OLD_KEY = "a key two rotations old, long enough to be realistic"
+NEWER_KEY = "a key one rotation old, long enough to be realistic"
 {%- endif %}
 
 
@@ -26,6 +31,37 @@ def test_index_greets_the_user(client, auth):
     page = client.get("/").get_data(as_text=True)
 
     assert "You are logged in as <strong>test</strong>" in page
+
+
+def run_shown_command(page, payload=None):
+    """Run the line of Python a page shows, as a reader would paste it.
+
+    ``payload`` takes the place of the page's ``PAYLOAD`` placeholder.
+    Returns the JSON it prints.
+    """
+    shown = re.search(r'<pre class="command"><code>(.*?)</code></pre>', page, re.S)
+    python, *arguments = shlex.split(html.unescape(shown.group(1)))
+    assert python == "python3"
+    if payload is not None:
+        assert arguments[-1] == "PAYLOAD"
+        arguments[-1] = payload
+    result = subprocess.run(
+        [sys.executable, *arguments], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_the_home_page_shows_how_to_inflate_a_compressed_payload(client, auth, app):
+    auth.login()
+    page = client.get("/").text
+    value = session_cookie(client, app)
+    payload = value.rsplit(".", 2)[0]
+
+    decoded = run_shown_command(page, payload)
+
+    assert payload.startswith(".")  # a logged-in session is compressed
+    assert decoded == app.session_interface.decode(app, value).data
+    assert "starts with a dot" in page
 {%- if cookiecutter.teaching_pages %}
 
 
@@ -41,7 +77,7 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
     page = client.get("/session").get_data(as_text=True)
 
     payload, timestamp, signature = value.rsplit(".", 2)
-    assert f'<span class="part payload">{payload}</span>' in page
+    assert f'class="part payload">{payload.removeprefix(".")}</span>' in page
     assert f'class="part timestamp">{timestamp}</span>' in page
     assert f'class="part signature">{signature}</span>' in page
     decoded = re.search(r'<pre class="json">(.*?)</pre>', page, re.S).group(1)
@@ -50,6 +86,59 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
     assert "signed, not encrypted" in page
     assert "Idle deadline" in page
     assert "Absolute deadline" in page
+
+
+def test_viewer_marks_the_compression_flag(client, auth, app):
+    auth.login()
+    payload = session_cookie(client, app).rsplit(".", 2)[0]
+
+    page = " ".join(client.get("/session").text.split())
+
+    flag = '<span class="part flag">.</span>'
+    assert f'{flag}<span class="part payload">{payload[1:]}</span>' in page
+    assert '<dt class="flag">Compression flag</dt>' in page
+
+
+def test_viewer_shows_no_flag_on_an_uncompressed_cookie(client):
+    client.set_cookie("session", mint({"n": 1}))
+
+    page = " ".join(client.get("/session").text.split())
+
+    assert 'class="part flag"' not in page
+    assert "The session as JSON, not compressed" in page
+
+
+def test_viewers_inflating_line_prints_the_servers_decode(client, auth, app):
+    auth.login()
+    value = session_cookie(client, app)
+
+    page = client.get("/session").text
+
+    assert run_shown_command(page) == app.session_interface.decode(app, value).data
+
+
+def test_viewer_says_the_current_key_verified_it(client, auth):
+    auth.login()
+
+    page = " ".join(client.get("/session").text.split())
+
+    assert "Signature checked: the <strong>current key</strong>" in page
+
+
+@pytest.mark.parametrize(("signed_with", "number"), [(OLD_KEY, 2), (NEWER_KEY, 1)])
+def test_viewer_names_the_fallback_key_that_verified_it(
+    client, app, signed_with, number
+):
+    app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, NEWER_KEY]
+    client.set_cookie("session", mint({"n": 1}, secret=signed_with))
+
+    page = " ".join(client.get("/session").text.split())
+    resigned = session_cookie(client, app)
+
+    assert f"<strong>fallback key {number}</strong>" in page
+    assert f"<code>SECRET_KEY_FALLBACKS[-{number}]</code>" in page
+    assert "this response signs the cookie again with the current key" in page
+    assert app.session_interface.decode(app, resigned).key_index == 0
 
 
 def test_viewer_shows_the_csrf_token(client, app):

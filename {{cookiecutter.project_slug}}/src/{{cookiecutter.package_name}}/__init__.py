@@ -74,7 +74,7 @@ def create_app(test_config=None):
     headers.init_app(app)
     session_cli.init_app(app)
 
-    from . import auth, errors, health, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages
+    from . import auth, errors, health, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages{% if cookiecutter.teaching_pages %}, rotation{% endif %}
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
@@ -82,6 +82,9 @@ def create_app(test_config=None):
     app.register_blueprint(pages.bp)
 {%- if cookiecutter.teaching_pages %}
     app.register_blueprint(lab.bp)
+    # A demo that replaces the secret key: it must not exist in production.
+    if app.debug:
+        app.register_blueprint(rotation.bp)
 {%- endif %}
     app.add_url_rule("/", endpoint="index")
 

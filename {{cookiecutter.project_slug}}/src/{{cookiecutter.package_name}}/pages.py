@@ -4,6 +4,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from .auth import login_deadline
+from .rotation import rotations
 from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
 {%- else -%}
 """The home page."""
@@ -33,6 +34,9 @@ def viewer():
         cookie_name=name,
         value=value,
         report=describe_cookie(interface, name, value) if value else None,
+        # Registered in debug mode only (see rotation.py).
+        can_rotate="rotation.rotate_key" in current_app.view_functions,
+        rotations=rotations(current_app),
     )
 
 
@@ -53,7 +57,7 @@ def describe_cookie(interface, name, value):
         error=None,
         json=cookie.pretty_json(),
         compressed=cookie.compressed,
-        signed_with_fallback=cookie.signed_with_fallback,
+        key_index=cookie.key_index,
         signed_at=cookie.signed_at,
         age_seconds=cookie.age_seconds,
         expires_at=cookie.signed_at + lifetime,

@@ -1,0 +1,67 @@
+"""The diagram of a request's life names functions that exist."""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parent.parent
+DIAGRAM_PAGE = PROJECT / "docs" / "request-life.md"
+MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)^```$", re.M | re.S)
+# A function as the diagram writes it: a dotted path, then "()".
+FUNCTION = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\(\)")
+# Named by their own module; every other first part is a module of this package.
+LIBRARIES = {"flask", "flask_wtf"}
+
+
+def diagram():
+    blocks = MERMAID_BLOCK.findall(DIAGRAM_PAGE.read_text())
+    assert len(blocks) == 1, "one Mermaid block"
+    return blocks[0]
+
+
+def resolve(path):
+    """The object a dotted path in the diagram names."""
+    first, *rest = path.split(".")
+    module = first if first in LIBRARIES else f"{{ cookiecutter.package_name }}.{first}"
+    target = importlib.import_module(module)
+    for name in rest:
+        target = getattr(target, name)
+    return target
+
+
+def test_the_diagram_is_a_sequence_diagram():
+    assert diagram().startswith("sequenceDiagram\n")
+
+
+def test_the_diagram_has_no_semicolon():
+    # Mermaid ends a statement at a semicolon, so one in a message's text
+    # leaves the rest of that line to be parsed as a broken statement.
+    assert ";" not in diagram()
+
+
+@pytest.mark.parametrize("path", sorted(set(FUNCTION.findall(diagram()))))
+def test_every_function_the_diagram_names_exists(path):
+    assert callable(resolve(path))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "sessions.SignedCookieSessionInterface.open_session",
+        "sessions.SignedCookieSessionInterface.decode",
+        "auth.load_logged_in_user",
+        "auth.session_end_reason",
+        "auth.login_deadline",
+        "flask.Flask.dispatch_request",
+        "sessions.SignedCookieSessionInterface.should_set_cookie",
+        "sessions.add_vary_cookie",
+    ],
+)
+def test_the_diagram_names_each_step(path):
+    assert f"{path}()" in diagram()
+
+
+def test_the_readme_links_to_the_diagram():
+    assert "(docs/request-life.md)" in (PROJECT / "README.md").read_text()
