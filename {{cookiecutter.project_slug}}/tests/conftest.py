@@ -14,7 +14,8 @@ TEST_PASSWORD = "test-password"
 TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
 
 # A character of each kind a terminal acts on instead of showing, and the
-# ends of each range.
+# ends of each range. (A lone surrogate is escaped too, but a session that
+# holds one is refused as malformed: see the reason tests.)
 UNSHOWABLE = [
     pytest.param("\x00", id="C0 NUL"),
     pytest.param("\x1b", id="C0 escape"),
@@ -30,7 +31,6 @@ UNSHOWABLE = [
     pytest.param("\u202e", id="right-to-left override"),
     pytest.param("\u2066", id="left-to-right isolate"),
     pytest.param("\u2069", id="pop directional isolate"),
-    pytest.param("\ud800", id="lone surrogate"),
 ]
 
 

@@ -153,8 +153,19 @@ def test_decode_escapes_unshowable_characters_in_the_reason(
     assert f"Error: malformed: the key {escape_of(char)} is odd" in result.output
 
 
+def test_decode_escapes_a_lone_surrogate_in_the_refusal(runner):
+    cookie = sign_json({"key\ud800": "value"})
+
+    result = runner.invoke(args=["session", "decode", cookie])
+
+    assert result.exit_code == 1
+    assert "half of a surrogate pair" in result.output
+    assert "\ud800" not in result.output
+    assert escape_of("\ud800") in result.output
+
+
 def test_decode_escaped_output_is_the_same_json(runner):
-    data = {"name": "\u202etxt.exe\x9b\ud800", "\x1b[2J": [1, "\u2066"]}
+    data = {"name": "\u202etxt.exe\x9b", "\x1b[2J": [1, "\u2066"]}
 
     output = runner.invoke(args=["session", "decode", sign_json(data)]).output
 
