@@ -9,10 +9,16 @@ baked app from there, and measures in this one process:
 3. a whole request through the baked app in Flask's test client, one that
    writes the session against one that does not use it;
 4. requests per second under gunicorn on 127.0.0.1, loaded by ApacheBench
-   (``ab``), for the same two routes and the same number of workers.
+   (``ab``), for the same two routes and the same number of workers;
+5. the whole app under gunicorn on SQLite and on a throwaway PostgreSQL
+   server: a minimal page for a signed-in user, whose request verifies the
+   cookie and looks the user up to check the session's epoch, against the
+   same page for an anonymous visitor, with requests per second and
+   latency; and the user lookup by itself, in this process.
 
 Times in this process are its CPU time, so that other work on the machine
-is not counted, and ratios are measured side by side in one run, so that
+is not counted (but for the user lookup, whose database may be another
+process), and ratios are measured side by side in one run, so that
 they hold where absolute figures drift: short chunks of each contender take
 turns, and each keeps its fastest chunk, since noise only ever adds time.
 Prints a table and writes everything as JSON.
@@ -22,6 +28,7 @@ Prints a table and writes everything as JSON.
 
 import argparse
 import gc
+import glob
 import importlib
 import importlib.metadata
 import json
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cookiecutter.main import cookiecutter
-from flask import Flask
+from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 from seed_session import ItsdangerousSessionInterface
 from werkzeug.test import EnvironBuilder
@@ -274,28 +281,69 @@ def wait_until_serving(url, process, seconds=60):
             time.sleep(0.2)
 
 
+class LoadRun(NamedTuple):
+    """What one bounded ``ab`` run measured."""
+
+    rps: float
+    requests: int
+    p50_ms: float
+    p99_ms: float
+
+
 def apache_bench(url, seconds, max_requests, concurrency, cookie=None):
-    """Requests per second from one bounded ``ab`` run; fails on any error."""
-    # -t before -n: -t alone would imply -n 50000.
-    command = ["ab", "-t", str(seconds), "-n", str(max_requests)]
-    command += ["-c", str(concurrency)]
-    if cookie:
-        command += ["-C", f"{COOKIE_NAME}={cookie}"]
-    output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True, timeout=seconds * 3
-    ).stdout
+    """One bounded ``ab`` run; fails on any error or non-2xx response."""
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".csv") as percentiles:
+        # -t before -n: -t alone would imply -n 50000. -e writes the
+        # latency of every percentile in fractions of a millisecond, where
+        # the printed table rounds them to whole ones.
+        command = ["ab", "-t", str(seconds), "-n", str(max_requests)]
+        command += ["-c", str(concurrency), "-e", percentiles.name]
+        if cookie:
+            command += ["-C", f"{COOKIE_NAME}={cookie}"]
+        output = subprocess.run(
+            [*command, url],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds * 3,
+        ).stdout
+        latency = dict(line.split(",") for line in percentiles.read().splitlines()[1:])
     failed = int(re.search(r"Failed requests:\s+(\d+)", output).group(1))
     non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", output)
     if failed or non_2xx:
         raise RuntimeError(f"ab saw failed or non-2xx responses:\n{output}")
-    complete = int(re.search(r"Complete requests:\s+(\d+)", output).group(1))
-    rate = float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
-    return rate, complete
+    return LoadRun(
+        rps=float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1)),
+        requests=int(re.search(r"Complete requests:\s+(\d+)", output).group(1)),
+        p50_ms=float(latency["50"]),
+        p99_ms=float(latency["99"]),
+    )
 
 
-def measure_gunicorn(project, package, repeats, seconds, workers, concurrency):
-    app = create_bench_app(package, SECRET_KEY)
-    cookie = cookie_value(save_to_response(app, VISITOR))
+def fetch(url, cookie=None):
+    """The body and the Set-Cookie value, if any, of one GET."""
+    headers = {"Cookie": f"{COOKIE_NAME}={cookie}"} if cookie else {}
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        set_cookie = response.headers["Set-Cookie"]
+        return response.read(), set_cookie and cookie_value(set_cookie)
+
+
+class Route(NamedTuple):
+    """A route to load, the cookie to send, and what a right answer looks like."""
+
+    path: str
+    cookie: str | None
+    check: object  # called with the body and the Set-Cookie value
+
+
+def load_routes(project, package, database_url, routes, load):
+    """Serve the bench app under gunicorn and load each route with ``ab``.
+
+    The routes take turns, ``load.repeats`` runs each, and each keeps its
+    best run (the most requests per second, and that run's latency), as
+    the times above keep their fastest chunk.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
@@ -303,8 +351,9 @@ def measure_gunicorn(project, package, repeats, seconds, workers, concurrency):
         "PYTHONPATH": os.pathsep.join([str(project / "src"), str(BENCH)]),
         "BENCH_PACKAGE": package,
         "BENCH_SECRET_KEY": SECRET_KEY,
+        "BENCH_DATABASE_URL": database_url,
     }
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers)]
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(load.workers)]
     command += ["--bind", f"127.0.0.1:{port}", "wsgi:app"]
     with tempfile.TemporaryFile(mode="w+") as log:
         server = subprocess.Popen(
@@ -316,29 +365,25 @@ def measure_gunicorn(project, package, repeats, seconds, workers, concurrency):
         )
         try:
             wait_until_serving(f"{base}/bench/plain", server)
-            # The server must accept the cookie, or the write route would
-            # measure an empty session.
-            request = urllib.request.Request(
-                f"{base}/bench/write", headers={"Cookie": f"{COOKIE_NAME}={cookie}"}
-            )
-            with urllib.request.urlopen(request, timeout=5) as response:
-                written = cookie_value(response.headers["Set-Cookie"])
-            assert app.session_interface.decode(app, written).data["visits"] == 2
-            urls = {
-                "write": (f"{base}/bench/write", cookie),
-                "plain": (f"{base}/bench/plain", None),
-            }
-            for url, sent in urls.values():
-                apache_bench(url, 1, 2000, concurrency, sent)  # warm up
-            rates = {name: [] for name in urls}
-            counts = {name: 0 for name in urls}
-            for _ in range(repeats):
-                for name, (url, sent) in urls.items():
-                    rate, complete = apache_bench(
-                        url, seconds, 100_000, concurrency, sent
+            # A route that answered wrongly (a cookie that did not verify,
+            # a login that did not hold) would measure something else.
+            for name, route in routes.items():
+                body, written = fetch(base + route.path, route.cookie)
+                assert route.check(body, written), f"{name}: {body!r}, {written!r}"
+            for route in routes.values():
+                apache_bench(base + route.path, 1, 2000, load.concurrency, route.cookie)
+            runs = {name: [] for name in routes}
+            for _ in range(load.repeats):
+                for name, route in routes.items():
+                    runs[name].append(
+                        apache_bench(
+                            base + route.path,
+                            load.seconds,
+                            100_000,
+                            load.concurrency,
+                            route.cookie,
+                        )
                     )
-                    rates[name].append(rate)
-                    counts[name] += complete
         except BaseException:
             log.seek(0)
             print(log.read()[-3000:], file=sys.stderr)
@@ -346,20 +391,183 @@ def measure_gunicorn(project, package, repeats, seconds, workers, concurrency):
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-    # As for the times above: the runs took turns, and each route keeps its best.
-    write_rate = max(rates["write"])
-    plain_rate = max(rates["plain"])
-    return {
-        "workers": workers,
-        "concurrency": concurrency,
-        "seconds_per_run": seconds,
-        "runs_per_route": repeats,
-        "write_requests": counts["write"],
-        "plain_requests": counts["plain"],
-        "write_rps": write_rate,
-        "plain_rps": plain_rate,
-        "write_to_plain": write_rate / plain_rate,
+    results = {}
+    for name, route_runs in runs.items():
+        best = max(route_runs, key=lambda run: run.rps)
+        results[name] = {
+            "rps": best.rps,
+            "p50_ms": best.p50_ms,
+            "p99_ms": best.p99_ms,
+            "requests": sum(run.requests for run in route_runs),
+        }
+    return results
+
+
+class Load(NamedTuple):
+    repeats: int
+    seconds: int
+    workers: int = 2
+    concurrency: int = 4
+
+
+# The page's visitor, with a password of the fast kind: no hash is checked
+# while the benchmark runs, only the login the cookie records.
+USERNAME = "bench"
+PASSWORD = "a password nobody types"
+
+
+def login_cookie(app, package):
+    """A session cookie for USERNAME, written as logging in writes it."""
+    auth = importlib.import_module(f"{package}.auth")
+    users = importlib.import_module(f"{package}.users")
+    with app.test_request_context():
+        user = users.get_user_by_name(USERNAME)
+        auth.start_session(user)
+        response = app.response_class()
+        app.session_interface.save_session(app, session, response)
+        user_id = user.id
+    return cookie_value(response.headers["Set-Cookie"]), user_id
+
+
+def measure_epoch_check(app, package, user_id, rounds, chunk):
+    """The user lookup that checks a signed-in session's epoch, by itself.
+
+    Each lookup runs in an app context of its own, as in a request (the
+    database session would otherwise answer from memory), against an app
+    context that does nothing. Wall time, not CPU time: on PostgreSQL
+    much of the lookup is the server's work and the round trip to it.
+    """
+    get_user = importlib.import_module(f"{package}.users").get_user
+    with app.app_context():
+        assert get_user(user_id).username == USERNAME
+
+    def contexts(work):
+        def run(count):
+            start = time.perf_counter()
+            for _ in range(count):
+                with app.app_context():
+                    work()
+            return time.perf_counter() - start
+
+        return run
+
+    runners = {
+        "lookup": contexts(lambda: get_user(user_id)),
+        "empty": contexts(lambda: None),
     }
+    fastest = fastest_interleaved(runners, rounds, chunk)
+    return {
+        "epoch_check_us": (fastest["lookup"] - fastest["empty"]) * 1e6,
+        "lookup_context_us": fastest["lookup"] * 1e6,
+        "empty_context_us": fastest["empty"] * 1e6,
+    }
+
+
+def measure_database(project, package, databases, url, load, rounds, extra_routes=()):
+    """A minimal page, signed in and anonymous, on the database at ``url``.
+
+    The database is migrated as ``flask init-db`` does, and holds one user;
+    the signed-in requests carry that user's login, so that every one of
+    them verifies the cookie and looks the user up to check its epoch.
+    """
+    databases.prepare_database(url, users=[(USERNAME, PASSWORD)])
+    app = create_bench_app(package, SECRET_KEY, url)
+    cookie, user_id = login_cookie(app, package)
+    greeting = f"Hello, {USERNAME}.".encode()
+    routes = {
+        "signed_in": Route(
+            "/bench/page",
+            cookie,
+            lambda body, written: body == greeting and not written,
+        ),
+        "anonymous": Route(
+            "/bench/page", None, lambda body, written: body == b"Hello, stranger."
+        ),
+        **dict(extra_routes),
+    }
+    served = load_routes(project, package, url, routes, load)
+    epoch = measure_epoch_check(app, package, user_id, rounds, chunk=20)
+    # After the app context, while the server still runs (see the data layer).
+    with app.app_context():
+        db = importlib.import_module(f"{package}.db").db
+        db.engine.dispose()
+    signed_in, anonymous = served.pop("signed_in"), served.pop("anonymous")
+    return {
+        "signed_in": signed_in,
+        "anonymous": anonymous,
+        # Per-request time is 1 / rate: the share of a signed-in request's
+        # time that the session and the epoch check add.
+        "session_and_epoch_share": 1 - signed_in["rps"] / anonymous["rps"],
+        **epoch,
+    }, served
+
+
+def session_routes(package):
+    """The routes that write the session and never use it, as a visitor's."""
+    app = create_bench_app(package, SECRET_KEY)
+    cookie = cookie_value(save_to_response(app, VISITOR))
+
+    def written_once(body, written):
+        return app.session_interface.decode(app, written).data["visits"] == 2
+
+    return {
+        "write": Route("/bench/write", cookie, written_once),
+        "plain": Route("/bench/plain", None, lambda body, written: body == b"plain"),
+    }
+
+
+def postgres_programs_missing():
+    """Why no throwaway PostgreSQL server can start here, or None if one can."""
+    if glob.glob("/usr/lib/postgresql/*/bin/initdb") or shutil.which("initdb"):
+        return None
+    return (
+        "PostgreSQL's server programs are missing (Debian: apt-get install"
+        " postgresql), so the PostgreSQL rows are skipped"
+    )
+
+
+def measure_whole_app(project, package, folder, load, rounds):
+    """The whole app under gunicorn, on SQLite and, where it can run, PostgreSQL.
+
+    The baked project's own test helpers migrate the databases and run
+    the throwaway PostgreSQL server, so the benchmark sets them up exactly
+    as the project's tests do.
+    """
+    sys.path.insert(0, str(project / "tests"))
+    databases = importlib.import_module("databases")
+    whole_app, skipped = {}, []
+    sqlite_url = "sqlite:///" + str(Path(folder) / "bench.sqlite")
+    whole_app["sqlite"], served = measure_database(
+        project, package, databases, sqlite_url, load, rounds, session_routes(package)
+    )
+    write, plain = served["write"], served["plain"]
+    gunicorn = {
+        "workers": load.workers,
+        "concurrency": load.concurrency,
+        "seconds_per_run": load.seconds,
+        "runs_per_route": load.repeats,
+        "write_requests": write["requests"],
+        "plain_requests": plain["requests"],
+        "write_rps": write["rps"],
+        "plain_rps": plain["rps"],
+        "write_to_plain": write["rps"] / plain["rps"],
+    }
+    reason = postgres_programs_missing()
+    if reason:
+        if os.environ.get("REQUIRE_BENCH") == "1":
+            sys.exit(f"{reason}, and REQUIRE_BENCH=1 says they must run.")
+        print(f"{reason}.", file=sys.stderr)
+        skipped.append(reason)
+    else:
+        server = databases.ThrowawayServer().start()
+        try:
+            url = server.create_database("bench")
+            whole_app["postgresql"], _ = measure_database(
+                project, package, databases, url, load, rounds
+            )
+        finally:
+            server.stop()
+    return gunicorn, whole_app, skipped
 
 
 class Target(NamedTuple):
@@ -382,7 +590,13 @@ ROUND_TRIP_LIMIT = 0.5
 SEED_LIMIT = 0.9
 
 
-def targets(sessions, client, server):
+# The most the session and the epoch check may add to a minimal signed-in
+# page, as a share of its time.
+SIGNED_IN_SHARE_LIMIT = 0.15
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def targets(sessions, client, server, whole_app):
     checks = []
     for row in sessions:
         name = row["payload"]
@@ -399,6 +613,15 @@ def targets(sessions, client, server):
     checks.append(
         Target("gunicorn: write/plain requests per second", ratio, 0.85, False)
     )
+    for database, row in whole_app.items():
+        checks.append(
+            Target(
+                f"gunicorn, {DATABASE_NAMES[database]}: session + epoch share of page",
+                row["session_and_epoch_share"],
+                SIGNED_IN_SHARE_LIMIT,
+                True,
+            )
+        )
     return [check.as_dict() for check in checks]
 
 
@@ -411,6 +634,8 @@ def machine():
         "flask": importlib.metadata.version("flask"),
         "itsdangerous": importlib.metadata.version("itsdangerous"),
         "gunicorn": importlib.metadata.version("gunicorn"),
+        "sqlalchemy": importlib.metadata.version("sqlalchemy"),
+        "psycopg": importlib.metadata.version("psycopg"),
     }
 
 
@@ -453,11 +678,30 @@ def report(results):
         f"  writes the session {server['write_rps']:.0f} req/s, does not use it"
         f" {server['plain_rps']:.0f} req/s: ratio {server['write_to_plain']:.2f}"
     )
+    for database, row in results["whole_app"].items():
+        print(
+            f"\nA minimal page under gunicorn on {DATABASE_NAMES[database]},"
+            " same settings: req/s, latency p50 and p99 in ms"
+        )
+        for visitor in ("signed_in", "anonymous"):
+            load = row[visitor]
+            print(
+                f"  {visitor.replace('_', ' '):10} {load['rps']:7.0f} req/s"
+                f"  p50 {load['p50_ms']:6.2f}  p99 {load['p99_ms']:6.2f}"
+            )
+        print(
+            f"  session + epoch check: {row['session_and_epoch_share']:.1%} of a"
+            f" signed-in request; the user lookup alone {row['epoch_check_us']:.0f} µs"
+            f" (an app context {row['lookup_context_us']:.0f} µs with it,"
+            f" {row['empty_context_us']:.0f} µs without, wall time)"
+        )
+    for reason in results["skipped"]:
+        print(f"\nSkipped: {reason}.")
     print("\nTargets")
     for check in results["targets"]:
         verdict = "met" if check["met"] else "MISSED"
         print(
-            f"  {check['target']:52} {check['ratio']:5.2f} {check['limit']:>7}  {verdict}"
+            f"  {check['target']:56} {check['ratio']:5.2f} {check['limit']:>7}  {verdict}"
         )
 
 
@@ -477,15 +721,18 @@ def main():
         sys.path.insert(0, str(project / "src"))
         sessions = measure_sessions(package, args.repeats, chunk=50)
         client = measure_test_client(package, args.repeats, chunk=20)
-        server = measure_gunicorn(
-            project, package, 5, args.seconds, workers=2, concurrency=4
+        load = Load(repeats=5, seconds=args.seconds)
+        server, whole_app, skipped = measure_whole_app(
+            project, package, output_dir, load, args.repeats
         )
     results = {
         "machine": machine(),
         "sessions": sessions,
         "test_client": client,
         "gunicorn": server,
-        "targets": targets(sessions, client, server),
+        "whole_app": whole_app,
+        "skipped": skipped,
+        "targets": targets(sessions, client, server, whole_app),
     }
     report(results)
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,18 +1,20 @@
-"""The baked app with two routes to load-test, for gunicorn and the test client.
+"""The baked app with the routes the benchmark loads, for gunicorn and the test client.
 
 ``BENCH_SECRET_KEY`` must be set, and the baked project's ``src`` folder
-must be importable (``PYTHONPATH``); ``BENCH_PACKAGE`` names its package.
+must be importable (``PYTHONPATH``); ``BENCH_PACKAGE`` names its package,
+and ``BENCH_DATABASE_URL``, when set, the database the app uses.
 """
 
 import importlib
 import os
 import tempfile
 
-from flask import session
+from flask import g, session
+from markupsafe import escape
 
 
 def add_bench_routes(app):
-    """One route that writes the session, and one that never uses it."""
+    """A route that writes the session, one that never uses it, and a page."""
 
     @app.get("/bench/write")
     def bench_write():
@@ -23,16 +25,27 @@ def add_bench_routes(app):
     def bench_plain():
         return "plain"
 
+    @app.get("/bench/page")
+    def bench_page():
+        """The least a page for a visitor does: say who is signed in, if anyone.
+
+        The app has already read the session and, for a login, looked the
+        user up to check the session's epoch; this is all the rest.
+        """
+        name = g.user.username if g.user else "stranger"
+        return f"Hello, {escape(name)}."
+
     return app
 
 
-def create_bench_app(package, secret_key):
+def create_bench_app(package, secret_key, database_url=None):
     create_app = importlib.import_module(package).create_app
     app = create_app(
         {
             "SECRET_KEY": secret_key,
-            # The bench routes never reach the database, but the app wants one.
-            "SQLALCHEMY_DATABASE_URI": "sqlite:///"
+            # Routes that never reach the database still need one configured.
+            "SQLALCHEMY_DATABASE_URI": database_url
+            or "sqlite:///"
             + os.path.join(tempfile.gettempdir(), "bench-unused.sqlite"),
         }
     )
@@ -40,4 +53,8 @@ def create_bench_app(package, secret_key):
 
 
 if "BENCH_SECRET_KEY" in os.environ:
-    app = create_bench_app(os.environ["BENCH_PACKAGE"], os.environ["BENCH_SECRET_KEY"])
+    app = create_bench_app(
+        os.environ["BENCH_PACKAGE"],
+        os.environ["BENCH_SECRET_KEY"],
+        os.environ.get("BENCH_DATABASE_URL"),
+    )
