@@ -474,8 +474,9 @@ class SignedCookieSessionInterface(SessionInterface):
                 " FLASK_SECRET_KEY environment variable (for example in .env) to"
                 f" the output of: {NEW_KEY_COMMAND}"
             )
-        for problem in self._config_problems(app):
-            raise SessionConfigError(problem)
+        first_problem = next(self._config_problems(app), None)
+        if first_problem is not None:
+            raise SessionConfigError(first_problem)
 
     def _config_problems(self, app: Flask) -> Iterator[str]:
         keys = self.signing_keys(app)
