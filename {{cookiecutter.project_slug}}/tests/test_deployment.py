@@ -123,11 +123,11 @@ def test_instance_name_is_sent_on_every_response(make_app):
     assert client.get("/no-such-page").headers["X-Instance"] == "web-2"
 
 
-def test_the_readme_shows_the_nginx_site_the_cluster_tests_run():
+def test_the_production_page_shows_the_nginx_site_the_cluster_tests_run():
     project = Path(__file__).resolve().parent.parent
-    readme = (project / "README.md").read_text()
+    page = (project / "docs" / "production.md").read_text()
 
-    shown = re.search(r"```nginx\n(.*?)```", readme, re.S)[1]
+    shown = re.search(r"```nginx\n(.*?)```", page, re.S)[1]
 
     assert shown == (project / "deploy" / "nginx.conf").read_text()
 

@@ -417,7 +417,8 @@ class SignedCookieSessionInterface(SessionInterface):
 
     #: Mixed into the signing key so that a signature made for the
     #: session cannot be replayed as one for another purpose that uses
-    #: the same secret key. The seed snippet's value.
+    #: the same secret key. The value of the seed snippet, the "better
+    #: client-side sessions" Flask snippet this module grew from.
     salt = "cookie-session"
 
     #: The hash behind the HMAC. SHA-1 is itsdangerous's default; HMAC
