@@ -2,7 +2,7 @@
 
 import pathlib
 import re
-import secrets
+import runpy
 
 TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
 PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
@@ -38,12 +38,8 @@ MARKED_FILES = [
 
 
 def write_secret_key():
-    env_file = pathlib.Path(".env")
-    env_file.write_text(
-        "# Local secrets for this checkout only; .gitignore keeps this file out of git.\n"
-        f"FLASK_SECRET_KEY={secrets.token_hex(32)}\n"
-    )
-    env_file.chmod(0o600)
+    # The same script a fresh clone runs for its own .env.
+    runpy.run_path("tools/write_env.py")["write_env"]()
 
 
 def keep_or_cut_teaching_pages():

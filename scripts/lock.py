@@ -5,8 +5,8 @@ Run it after changing the baked project's dependencies:
     .venv/bin/python scripts/lock.py
 
 It bakes the defaults into a temporary folder, runs pip-tools there as the
-baked README says, and writes the result back into the template, with the
-project's name made a template variable again.
+baked project's docs/production.md says, and writes the result back into the
+template, with the project's name made a template variable again.
 """
 
 import os

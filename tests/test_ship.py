@@ -152,7 +152,7 @@ def test_the_production_install_uses_the_lock_alone(default_project, tmp_path):
     shutil.copytree(
         default_project, project, ignore=shutil.ignore_patterns(".venv", ".git")
     )
-    command = readme_command(project / "README.md", "A production install")
+    command = readme_command(project / "docs" / "production.md", "A production install")
     package = project.name.replace("-", "_")
 
     installed = run(command, project, shell=True)
@@ -261,7 +261,10 @@ def test_the_quick_suite_passes_under_each_python(
     assert made.returncode == 0, made.stderr
     venv_python = venv / "bin" / "python"
     installed = run(
-        [venv_python, "-m", "pip", "install", "-q", "-e", f"{default_project}[dev]"],
+        [
+            *(venv_python, "-m", "pip", "install", "-q", "-e"),
+            f"{default_project}[dev,browser]",
+        ],
         tmp_path,
     )
     assert installed.returncode == 0, installed.stderr[-3000:]

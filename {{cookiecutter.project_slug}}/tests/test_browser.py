@@ -8,6 +8,9 @@ under pytest's base temp directory; ``pytest -m browser -rP`` prints it.
 
 {% if cookiecutter.teaching_pages -%}
 import json
+{% endif -%}
+import os
+{% if cookiecutter.teaching_pages -%}
 import struct
 {% endif -%}
 import time
@@ -17,7 +20,6 @@ import zlib
 
 import pytest
 from itsdangerous.encoding import base64_decode, bytes_to_int
-from playwright.sync_api import expect, sync_playwright
 
 import databases
 import servers
@@ -27,6 +29,18 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import split_cookie
 
 pytestmark = pytest.mark.browser
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ModuleNotFoundError:
+    # The browser extra is not installed. Skip, unless REQUIRE_BROWSER=1
+    # says that these tests must run.
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise
+    pytest.skip(
+        "playwright is not installed: pip install -e '.[browser]'",
+        allow_module_level=True,
+    )
 
 SECRET_KEY = "the browser test's key, long enough to be realistic"
 {%- if cookiecutter.teaching_pages %}

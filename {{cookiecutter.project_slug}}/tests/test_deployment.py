@@ -7,6 +7,7 @@ from flask import request
 
 import databases
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.config import ConfigError
 
 PASSWORD = "a password for the proxy tests"
 # What nginx sends for a visitor of https://example.org, who sent an
@@ -107,7 +108,7 @@ def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, cas
 
 @pytest.mark.parametrize("count", ["one", -1, True, 1.5])
 def test_trusted_proxies_must_be_a_count(make_app, count):
-    with pytest.raises(ValueError, match="number of proxies in front of the app"):
+    with pytest.raises(ConfigError, match="number of proxies in front of the app"):
         make_app(TRUSTED_PROXIES=count)
 
 
@@ -122,11 +123,11 @@ def test_instance_name_is_sent_on_every_response(make_app):
     assert client.get("/no-such-page").headers["X-Instance"] == "web-2"
 
 
-def test_the_readme_shows_the_nginx_site_the_cluster_tests_run():
+def test_the_production_page_shows_the_nginx_site_the_cluster_tests_run():
     project = Path(__file__).resolve().parent.parent
-    readme = (project / "README.md").read_text()
+    page = (project / "docs" / "production.md").read_text()
 
-    shown = re.search(r"```nginx\n(.*?)```", readme, re.S)[1]
+    shown = re.search(r"```nginx\n(.*?)```", page, re.S)[1]
 
     assert shown == (project / "deploy" / "nginx.conf").read_text()
 
@@ -156,7 +157,7 @@ def test_trusted_hosts_come_from_the_environment(make_app, monkeypatch):
 
 @pytest.mark.parametrize("hosts", ["example.org", ["example.org", 1], {"a": 1}])
 def test_trusted_hosts_must_be_a_list_of_names(make_app, hosts):
-    with pytest.raises(ValueError, match="TRUSTED_HOSTS must be a list of host names"):
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS must be a list of host names"):
         make_app(TRUSTED_HOSTS=hosts)
 
 

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.sessions import SessionConfigError
+from {{ cookiecutter.package_name }}.config import ConfigError
 
 
 def test_testing_flag_comes_from_test_config(app):
@@ -13,12 +13,12 @@ def test_testing_flag_comes_from_test_config(app):
 
 def test_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
-    with pytest.raises(SessionConfigError, match="FLASK_SECRET_KEY"):
+    with pytest.raises(ConfigError, match="FLASK_SECRET_KEY"):
         create_app({"SECRET_KEY": None})
 
 
 def test_refuses_a_string_as_key_fallbacks():
-    with pytest.raises(SessionConfigError, match="must be a list"):
+    with pytest.raises(ConfigError, match="must be a list"):
         create_app({"SECRET_KEY": "x" * 32, "SECRET_KEY_FALLBACKS": "old-key"})
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from conftest import TEST_PASSWORD
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.config import ConfigError
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.throttle import LoginAttempts
 
@@ -206,7 +207,7 @@ def test_the_limit_is_configurable(app, client, max_failures, locked_after):
     ids=["no failures", "text limit", "no window", "text window"],
 )
 def test_unworkable_settings_are_refused_at_start(app, settings):
-    with pytest.raises(ValueError, match=next(iter(settings))):
+    with pytest.raises(ConfigError, match=next(iter(settings))):
         create_app({**app.config, **settings})
 
 

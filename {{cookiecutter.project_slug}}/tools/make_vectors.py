@@ -2,7 +2,9 @@
 
 Every cookie is made by real code with the clock frozen: this project's
 ``SignedCookieSessionInterface``, Flask's built-in session interface and
-the seed snippet's serializer. Every expected outcome is what the
+the seed snippet's serializer (the seed snippet is the "better client-side
+sessions" Flask snippet this project grew from, which signs with
+itsdangerous's defaults). Every expected outcome is what the
 interface's ``decode()`` says about the cookie at the vector's time; each
 case also states the outcome it is meant to show, and the script stops
 rather than write a vector that does not show it.

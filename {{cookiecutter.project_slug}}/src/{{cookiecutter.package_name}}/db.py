@@ -1,9 +1,10 @@
 """The database: SQLAlchemy for the models, Alembic for the schema, init-db.
 
-One setting picks the database: ``SQLALCHEMY_DATABASE_URI``, which the
-factory takes from ``DATABASE_URL`` in the environment, as hosting
-platforms hand it over. Without it the app uses an SQLite file in the
-instance folder, so that a new checkout runs with no server at all.
+One setting picks the database: ``SQLALCHEMY_DATABASE_URI``, which
+``config.py`` takes from ``DATABASE_URL`` in the environment, as hosting
+platforms hand it over, and checks. Without it the app uses an SQLite
+file in the instance folder, so that a new checkout runs with no server
+at all.
 """
 
 from pathlib import Path
@@ -18,17 +19,6 @@ from sqlalchemy.orm import DeclarativeBase
 # Inside the package, so that an installed wheel carries its migrations
 # and ``flask db`` finds them from any working directory.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-
-# What each accepted scheme becomes. Platforms give ``postgres://`` or
-# ``postgresql://``; SQLAlchemy refuses the first and would pick psycopg2
-# for the second, so both are spelled out for psycopg 3.
-DRIVERS = {
-    "sqlite": "sqlite",
-    "sqlite+pysqlite": "sqlite",
-    "postgres": "postgresql+psycopg",
-    "postgresql": "postgresql+psycopg",
-    "postgresql+psycopg": "postgresql+psycopg",
-}
 
 
 class Base(DeclarativeBase):
@@ -47,36 +37,6 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS))
-
-
-class DatabaseURLError(click.ClickException):
-    """A ``DATABASE_URL`` this app cannot use. ``flask`` prints it as one line."""
-
-
-def engine_url(url):
-    """``url`` with the driver this app uses for its scheme, or a clear error."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
-        raise DatabaseURLError(
-            "DATABASE_URL is not a database URL. Use postgresql://user:password"
-            "@host/name, or leave it unset for the SQLite file in the instance folder."
-        ) from None
-    driver = DRIVERS.get(parsed.drivername)
-    if driver is None:
-        raise DatabaseURLError(
-            f"DATABASE_URL uses {parsed.drivername!r}, which this app does not"
-            " support. Use a postgresql:// URL, or leave it unset for SQLite."
-        )
-    parsed = parsed.set(drivername=driver)
-    try:
-        parsed.get_dialect().import_dbapi()
-    except ImportError:
-        raise DatabaseURLError(
-            f"DATABASE_URL names {driver}, whose driver is not installed. Install"
-            " the project's postgres extra: pip install '.[postgres]'."
-        ) from None
-    return parsed
 
 
 def engine_options(url, configured):
@@ -118,8 +78,8 @@ def init_db_command():
 
 
 def init_app(app):
-    url = engine_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    # Already a URL with this app's driver for its scheme: see config.py.
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         url, app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     )

@@ -13,13 +13,13 @@ Three settings, all off until configured:
     The host names the site answers to, as a JSON list in the
     environment: ``FLASK_TRUSTED_HOSTS='["example.com"]'``. A request
     for any other ``Host`` gets 400, so links built from it (such as a
-    login redirect) cannot point elsewhere. Flask reads the setting; a
-    plain string is refused, as Flask would take each character as a
-    host.
+    login redirect) cannot point elsewhere. Flask reads the setting.
 
 ``INSTANCE_NAME``
     Sent back in an ``X-Instance`` header on every response, to show
     which of several instances answered.
+
+``config.py`` checks the first two at start-up.
 """
 
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -27,19 +27,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def init_app(app):
     proxies = app.config["TRUSTED_PROXIES"]
-    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
-        raise ValueError(
-            f"TRUSTED_PROXIES must be the number of proxies in front of the app"
-            f" (0 for none), not {proxies!r}."
-        )
-    hosts = app.config["TRUSTED_HOSTS"]
-    if hosts is not None and (
-        not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts)
-    ):
-        raise ValueError(
-            'TRUSTED_HOSTS must be a list of host names, such as ["example.com"],'
-            f" not {hosts!r}."
-        )
     if proxies:
         # Each trusted proxy appends one entry to X-Forwarded-For and the
         # rest; entries further left come from the client and are ignored.

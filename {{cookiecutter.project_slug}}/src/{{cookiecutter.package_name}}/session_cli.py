@@ -126,7 +126,7 @@ def new_key_command():
         "# key on their next request. Drop the old key from the fallbacks when\n"
         "# PERMANENT_SESSION_LIFETIME has passed since the switch.\n"
         "# With several instances, first give every instance the new key as a\n"
-        "# fallback, and only then switch them to sign with it: see the README."
+        "# fallback, and only then switch them to sign with it (docs/key-rotation.md)."
     )
     click.echo(f"FLASK_SECRET_KEY={key}")
     click.echo(f"FLASK_SECRET_KEY_FALLBACKS={single_quoted(json.dumps(fallbacks))}")

@@ -417,7 +417,8 @@ class SignedCookieSessionInterface(SessionInterface):
 
     #: Mixed into the signing key so that a signature made for the
     #: session cannot be replayed as one for another purpose that uses
-    #: the same secret key. The seed snippet's value.
+    #: the same secret key. The value of the seed snippet, the "better
+    #: client-side sessions" Flask snippet this module grew from.
     salt = "cookie-session"
 
     #: The hash behind the HMAC. SHA-1 is itsdangerous's default; HMAC
@@ -474,8 +475,9 @@ class SignedCookieSessionInterface(SessionInterface):
                 " FLASK_SECRET_KEY environment variable (for example in .env) to"
                 f" the output of: {NEW_KEY_COMMAND}"
             )
-        for problem in self._config_problems(app):
-            raise SessionConfigError(problem)
+        first_problem = next(self._config_problems(app), None)
+        if first_problem is not None:
+            raise SessionConfigError(first_problem)
 
     def _config_problems(self, app: Flask) -> Iterator[str]:
         keys = self.signing_keys(app)

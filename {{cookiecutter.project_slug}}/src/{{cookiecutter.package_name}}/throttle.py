@@ -114,16 +114,3 @@ def forget_failures(username, address):
         )
     )
     db.session.commit()
-
-
-def init_app(app):
-    """Refuse throttle settings that could not work, at start-up."""
-    limit, window = app.config["LOGIN_MAX_FAILURES"], app.config["LOGIN_FAILURE_WINDOW"]
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise ValueError(
-            f"LOGIN_MAX_FAILURES must be a whole number from 1, not {limit!r}."
-        )
-    if isinstance(window, bool) or not isinstance(window, int | float) or window <= 0:
-        raise ValueError(
-            f"LOGIN_FAILURE_WINDOW must be a number of seconds, not {window!r}."
-        )

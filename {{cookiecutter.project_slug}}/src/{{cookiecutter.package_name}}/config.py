@@ -1,0 +1,223 @@
+"""The app's settings: their defaults, where they are read from, and their checks.
+
+Settings come from the defaults below, then ``instance/config.py``, then
+``FLASK_``-prefixed environment variables (read as JSON where they parse
+as JSON; ``FLASK_SECRET_KEY`` comes from ``.env``); the factory's
+``test_config`` overrides them all. The database is the one
+``DATABASE_URL`` names, else an SQLite file in the instance folder.
+
+Every setting is checked before the app is built, so that a bad
+deployment stops at once with a message that names the setting and the
+fix, rather than failing on some later request.
+"""
+
+import logging
+import math
+import os
+from datetime import timedelta
+
+import click
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from .sessions import SessionConfigError, SignedCookieSessionInterface
+
+# What each accepted database scheme becomes. Platforms give ``postgres://``
+# or ``postgresql://``; SQLAlchemy refuses the first and would pick psycopg2
+# for the second, so both are spelled out for psycopg 3.
+DRIVERS = {
+    "sqlite": "sqlite",
+    "sqlite+pysqlite": "sqlite",
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg": "postgresql+psycopg",
+}
+
+
+class ConfigError(click.ClickException):
+    """A setting the app cannot run with. The message names it and the fix.
+
+    A ``ClickException``, so that ``flask`` commands print it as one
+    ``Error:`` line rather than a traceback.
+    """
+
+
+def defaults(instance_path):
+    return {
+        {#- Quotes in the name become \u0022, not \", so that the formatter
+            keeps the double quotes around it. #}
+        "PROJECT_NAME": {{ cookiecutter.project_name | tojson | replace('\\"', '\\u0022') }},
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(instance_path, "app.sqlite"),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        # None: Secure everywhere except in debug and testing (see sessions.py).
+        "SESSION_COOKIE_SECURE": None,
+        # Idle timeout: a session unused this long is refused.
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
+        # Absolute lifetime: however active, a login lasts at most this long.
+        "SESSION_ABSOLUTE_LIFETIME": timedelta(days=30),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_FAILURE_WINDOW": 15 * 60,
+        # Werkzeug refuses larger requests with 413 before a view reads
+        # them; URL-encoded forms have no other limit.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        # Production settings, explained in deployment.py.
+        "TRUSTED_PROXIES": 0,
+        "TRUSTED_HOSTS": None,
+        "INSTANCE_NAME": None,
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def load(app, test_config=None):
+    """Read the settings into ``app.config`` and check them, or raise ConfigError."""
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    try:
+        check(app)
+    except ConfigError as error:
+        # Under a ``flask`` command, click prints the message as it is.
+        # Under gunicorn this is the one line to look for in its log.
+        if click.get_current_context(silent=True) is None:
+            app.logger.critical("Refused to start: %s", error.message)
+        raise
+
+
+def check(app):
+    """Check every setting in turn, making each usable value its final type."""
+    config = app.config
+    for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_ABSOLUTE_LIFETIME"):
+        config[name] = lifetime(name, config[name])
+    config["SQLALCHEMY_DATABASE_URI"] = engine_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["LOG_LEVEL"] = log_level(config["LOG_LEVEL"])
+    check_password_hash_method(config["PASSWORD_HASH_METHOD"])
+    check_login_throttle(config["LOGIN_MAX_FAILURES"], config["LOGIN_FAILURE_WINDOW"])
+    check_max_content_length(config["MAX_CONTENT_LENGTH"])
+    check_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    check_proxies(config["TRUSTED_PROXIES"], config["TRUSTED_HOSTS"])
+    # sessions.py stands alone, with its own checks and its own error.
+    try:
+        SignedCookieSessionInterface().check_config(app)
+    except SessionConfigError as error:
+        raise ConfigError(str(error)) from None
+
+
+def is_whole_number(value):
+    # bool is an int to Python, but True is no count of anything.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def lifetime(name, value):
+    """A lifetime as a timedelta; the environment and config files give seconds."""
+    if isinstance(value, timedelta) and value > timedelta(0):
+        return value
+    if is_number(value) and value > 0:
+        try:
+            return timedelta(seconds=value)
+        except OverflowError:
+            pass  # beyond timedelta's 999,999,999 days: refused below
+    raise ConfigError(f"{name} must be a number of seconds above 0, not {value!r}.")
+
+
+def engine_url(url):
+    """``url`` with the driver this app uses for its scheme."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL. Use postgresql://user:password"
+            "@host/name, or leave it unset for the SQLite file in the instance folder."
+        ) from None
+    driver = DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ConfigError(
+            f"DATABASE_URL uses {parsed.drivername!r}, which this app does not"
+            " support. Use a postgresql:// URL, or leave it unset for SQLite."
+        )
+    parsed = parsed.set(drivername=driver)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except ImportError:
+        raise ConfigError(
+            f"DATABASE_URL names {driver}, whose driver is not installed. Install"
+            " the project's postgres extra: pip install '.[postgres]'."
+        ) from None
+    return parsed
+
+
+def log_level(name):
+    levels = logging.getLevelNamesMapping()
+    if not isinstance(name, str) or name.upper() not in levels:
+        raise ConfigError(
+            f"LOG_LEVEL must be the name of a level, such as INFO or WARNING,"
+            f" not {name!r}."
+        )
+    return name.upper()
+
+
+def check_password_hash_method(method):
+    # werkzeug reads the method only when it hashes, at the first login;
+    # one hash of an empty password finds a bad method now instead.
+    try:
+        generate_password_hash("", method)
+    except (ValueError, TypeError, AttributeError):
+        raise ConfigError(
+            f"PASSWORD_HASH_METHOD must be a method werkzeug hashes with, such as"
+            f" 'scrypt' or 'pbkdf2:sha256', not {method!r}."
+        ) from None
+
+
+def check_login_throttle(limit, window):
+    if not is_whole_number(limit) or limit < 1:
+        raise ConfigError(
+            f"LOGIN_MAX_FAILURES must be a whole number from 1, not {limit!r}."
+        )
+    if not is_number(window) or window <= 0:
+        raise ConfigError(
+            f"LOGIN_FAILURE_WINDOW must be a number of seconds, not {window!r}."
+        )
+
+
+def check_max_content_length(limit):
+    if limit is not None and (not is_whole_number(limit) or limit < 1):
+        raise ConfigError(
+            f"MAX_CONTENT_LENGTH must be a number of bytes, or None for no limit,"
+            f" not {limit!r}."
+        )
+
+
+def check_engine_options(options):
+    if not isinstance(options, dict):
+        raise ConfigError(
+            "SQLALCHEMY_ENGINE_OPTIONS must be a JSON object of engine settings,"
+            ' such as {"pool_size": 2},'
+            f" not {options!r}."
+        )
+
+
+def check_proxies(proxies, hosts):
+    if not is_whole_number(proxies) or proxies < 0:
+        raise ConfigError(
+            f"TRUSTED_PROXIES must be the number of proxies in front of the app"
+            f" (0 for none), not {proxies!r}."
+        )
+    # Flask would take each character of a plain string as a host name.
+    if hosts is not None and (
+        not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts)
+    ):
+        raise ConfigError(
+            'TRUSTED_HOSTS must be a list of host names, such as ["example.com"],'
+            f" not {hosts!r}."
+        )
