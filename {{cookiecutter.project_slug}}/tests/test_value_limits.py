@@ -88,6 +88,7 @@ def test_such_a_cookie_opens_an_empty_session(app, value):
 
     with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
         assert dict(session) == {}
+{%- if cookiecutter.teaching_pages %}
 
 
 @pytest.mark.parametrize("value", UNREADABLE)
@@ -106,3 +107,4 @@ def test_the_lab_judges_such_a_cookie_malformed(client, value):
 
     assert response.status_code == 200
     assert 'data-verdict="malformed"' in response.get_data(as_text=True)
+{%- endif %}
