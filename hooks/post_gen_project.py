@@ -49,8 +49,6 @@ def keep_or_cut_teaching_pages():
     if not TEACHING_PAGES:
         for path in TEACHING_FILES:
             path.unlink()
-        # The diagram is the only page in docs/.
-        pathlib.Path("docs").rmdir()
 
 
 write_secret_key()

@@ -1,56 +1,11 @@
-import contextlib
-import http.cookiejar
-import os
-import re
-import signal
-import socket
-import subprocess
-import tempfile
-import time
-import urllib.parse
-import urllib.request
-from pathlib import Path
+"""The template suite's fixtures: the default bake, tested once and shared.
+
+Plain helpers are in ``helpers.py``.
+"""
 
 import pytest
 
-TEMPLATE = Path(__file__).resolve().parent.parent
-
-
-def readme_command(readme, lead_in):
-    """The command in the first ```sh block after the line containing ``lead_in``."""
-    text = Path(readme).read_text()
-    match = re.search(re.escape(lead_in) + r".*?```sh\n(.+?)\n```", text, re.S)
-    assert match, f"no command after {lead_in!r} in {readme}"
-    return match.group(1)
-
-
-def run(command, cwd, env=None, timeout=900, shell=False, input=None):
-    """Run a command, returning its result; output is kept for assertion messages."""
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        input=input,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        shell=shell,
-        executable="/bin/bash" if shell else None,
-    )
-
-
-# The part of a baked suite that needs no browser, no servers and no long runs.
-QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
-
-
-def run_quick_suite(python, project):
-    """Run a baked project's quick tests with ``python``, from its source tree."""
-    return run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", QUICK_TESTS],
-        cwd=project,
-        # Absolute, for the tests that start Python in another folder.
-        env={"PYTHONPATH": str(Path(project, "src"))},
-    )
+import helpers
 
 
 @pytest.fixture(scope="session")
@@ -67,8 +22,8 @@ def default_project_tested(default_project):
     It leaves the baked project's virtual environment behind, which the
     other bakes reuse to run their own suites.
     """
-    command = readme_command(default_project / "README.md", "Run the tests")
-    return run(command, default_project, shell=True)
+    command = helpers.readme_command(default_project / "README.md", "Run the tests")
+    return helpers.run(command, default_project, shell=True)
 
 
 @pytest.fixture(scope="session")
@@ -78,75 +33,3 @@ def baked_python(default_project, default_project_tested):
         default_project_tested.stdout + default_project_tested.stderr
     )
     return python
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(command, cwd, port, env=None, shell=False):
-    """Start a server, yield its process once the port answers, then stop it.
-
-    What the server prints is in ``process.log``, a file.
-    """
-    with tempfile.TemporaryFile(mode="w+") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            shell=shell,
-            executable="/bin/bash" if shell else None,
-            start_new_session=True,
-        )
-        process.log = log
-        try:
-            wait_for_port(port, process)
-            yield process
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def wait_for_port(port, process, seconds=300):
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.log.seek(0)
-                pytest.fail(f"the server did not start:\n{process.log.read()[-3000:]}")
-            time.sleep(0.2)
-
-
-class Browser:
-    """Just enough of a browser: cookies, redirects and form tokens, over HTTP."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def get(self, path):
-        with self.opener.open(self.base_url + path, timeout=30) as response:
-            return response.read().decode()
-
-    def submit(self, path, fields):
-        """Fetch the form at ``path`` and post it back with its CSRF token."""
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.get(path))
-        data = urllib.parse.urlencode({**fields, "csrf_token": token.group(1)})
-        request = urllib.request.Request(self.base_url + path, data=data.encode())
-        with self.opener.open(request, timeout=30) as response:
-            return response.read().decode()

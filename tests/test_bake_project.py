@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TEMPLATE, run, run_quick_suite
+import helpers
 
 CONTEXTS = [
     pytest.param({}, id="defaults"),
@@ -89,7 +89,7 @@ def test_answers_arrive_as_data(baked, baked_python):
         f"from {package} import create_app;"
         "print(create_app({'SECRET_KEY': 'k' * 32}).config['PROJECT_NAME'])"
     )
-    result = run(
+    result = helpers.run(
         [baked_python, "-c", script],
         cwd=baked.project_path,
         env={"PYTHONPATH": "src", "PYTHONIOENCODING": "utf8"},
@@ -101,13 +101,15 @@ def test_answers_arrive_as_data(baked, baked_python):
 
 
 def test_ruff_check_is_clean(baked):
-    result = run([sys.executable, "-m", "ruff", "check", "."], cwd=baked.project_path)
+    result = helpers.run(
+        [sys.executable, "-m", "ruff", "check", "."], cwd=baked.project_path
+    )
 
     assert result.returncode == 0, result.stdout
 
 
 def test_ruff_format_is_clean(baked):
-    result = run(
+    result = helpers.run(
         [sys.executable, "-m", "ruff", "format", "--check", "."], cwd=baked.project_path
     )
 
@@ -117,7 +119,7 @@ def test_ruff_format_is_clean(baked):
 # Every bake runs the quick part of its suite; the default bake runs all of it,
 # through its README's test command.
 def test_baked_suite_passes(baked, baked_python):
-    result = run_quick_suite(baked_python, baked.project_path)
+    result = helpers.run_quick_suite(baked_python, baked.project_path)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
@@ -178,13 +180,13 @@ def test_the_teaching_pages_are_baked_only_when_asked_for(baked):
 @pytest.mark.parametrize(("answer", "baked"), [("no", False), ("yes", True)])
 def test_the_teaching_pages_answer_works_on_the_command_line(tmp_path, answer, baked):
     cookiecutter = Path(sys.executable).parent / "cookiecutter"
-    result = run(
+    result = helpers.run(
         [
             cookiecutter,
             "--no-input",
             "-o",
             tmp_path,
-            TEMPLATE,
+            helpers.TEMPLATE,
             f"teaching_pages={answer}",
         ],
         cwd=tmp_path,
@@ -235,8 +237,8 @@ def test_the_secret_key_never_reaches_git(default_project):
     subprocess.run([*git, "init", "-q"], cwd=default_project, check=True)
     subprocess.run([*git, "add", "-A"], cwd=default_project, check=True)
 
-    ignored = run(["git", "check-ignore", ".env"], cwd=default_project)
-    tracked = run(["git", "grep", "--cached", "-l", key], cwd=default_project)
+    ignored = helpers.run(["git", "check-ignore", ".env"], cwd=default_project)
+    tracked = helpers.run(["git", "grep", "--cached", "-l", key], cwd=default_project)
 
     assert ignored.returncode == 0
     assert tracked.stdout == ""

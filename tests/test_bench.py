@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import TEMPLATE, readme_command, run
+import helpers
 
 
 @pytest.fixture(scope="module")
@@ -20,11 +20,13 @@ def bench_results(tmp_path_factory):
         if os.environ.get("REQUIRE_BENCH") == "1":
             pytest.fail(f"{reason}, and REQUIRE_BENCH=1 says this test must run")
         pytest.skip(reason)
-    command = readme_command(TEMPLATE / "README.md", "## Measured speed")
+    command = helpers.readme_command(
+        helpers.TEMPLATE / "README.md", "## Measured speed"
+    )
     output = tmp_path_factory.mktemp("bench") / "bench.json"
     quick = f"{command} --repeats 1 --seconds 1 --json {output}"
 
-    result = run(quick, TEMPLATE, shell=True, timeout=600)
+    result = helpers.run(quick, helpers.TEMPLATE, shell=True, timeout=600)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads(output.read_text())

@@ -5,13 +5,13 @@ import re
 import shutil
 import subprocess
 
-from conftest import TEMPLATE, Browser, free_port, readme_command, run, serving
+import helpers
 
 
 def test_ci_runs_the_readme_test_command():
-    command = readme_command(TEMPLATE / "README.md", "Run every test")
+    command = helpers.readme_command(helpers.TEMPLATE / "README.md", "Run every test")
 
-    assert command in (TEMPLATE / ".ci" / "run").read_text().splitlines()
+    assert command in (helpers.TEMPLATE / ".ci" / "run").read_text().splitlines()
 
 
 def test_baked_readme_test_command_passes(default_project_tested):
@@ -20,20 +20,24 @@ def test_baked_readme_test_command_passes(default_project_tested):
 
 
 def test_baked_readme_run_command_serves_the_app(default_project, baked_python):
-    command = readme_command(default_project / "README.md", "Run the app on")
+    command = helpers.readme_command(default_project / "README.md", "Run the app on")
     # As in a fresh clone, where git has left the secret behind.
     (default_project / ".env").unlink()
-    first_user = readme_command(default_project / "README.md", "get a first user")
-    port = free_port()
+    first_user = helpers.readme_command(
+        default_project / "README.md", "get a first user"
+    )
+    port = helpers.free_port()
 
-    with serving(command, default_project, port, {"FLASK_RUN_PORT": str(port)}, True):
-        created = run(
+    with helpers.serving(
+        command, default_project, port, {"FLASK_RUN_PORT": str(port)}, True
+    ):
+        created = helpers.run(
             first_user,
             default_project,
             shell=True,
             input="a demo password\n" * 2,
         )
-        browser = Browser(f"http://127.0.0.1:{port}")
+        browser = helpers.Browser(f"http://127.0.0.1:{port}")
         home = browser.get("/")
         page = browser.submit(
             "/auth/login", {"username": "demo", "password": "a demo password"}
@@ -48,23 +52,25 @@ def test_baked_readme_run_command_serves_the_app(default_project, baked_python):
 def test_template_readme_demo_command(tmp_path):
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=TEMPLATE,
+        cwd=helpers.TEMPLATE,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.split("\0")
     for name in filter(None, files):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(TEMPLATE / name, tmp_path / name)
-    command = readme_command(tmp_path / "README.md", "Bake the template")
-    port = free_port()
+        shutil.copy2(helpers.TEMPLATE / name, tmp_path / name)
+    command = helpers.readme_command(tmp_path / "README.md", "Bake the template")
+    port = helpers.free_port()
 
-    with serving(command, tmp_path, port, {"PORT": str(port)}, shell=True) as server:
+    with helpers.serving(
+        command, tmp_path, port, {"PORT": str(port)}, shell=True
+    ) as server:
         server.log.seek(0)
         username, password = re.search(
             r"log in as (\S+) / (\S+)", server.log.read()
         ).groups()
-        browser = Browser(f"http://127.0.0.1:{port}")
+        browser = helpers.Browser(f"http://127.0.0.1:{port}")
         page = browser.submit(
             "/auth/login", {"username": username, "password": password}
         )

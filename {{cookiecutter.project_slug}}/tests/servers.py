@@ -10,7 +10,6 @@ import http.client
 import http.cookies
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+
+import helpers
 
 PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
@@ -37,7 +38,6 @@ LUA_PACKAGES = {
     "lua-zlib": "/usr/lib/*/lua/5.1/zlib.so",
     "lua-cjson": "/usr/lib/*/lua/5.1/cjson.so",
 }
-CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def require(program, variable, package=None):
@@ -269,5 +269,5 @@ class Visitor:
     def submit(self, path, fields, form_path=None):
         """Load the form at ``form_path`` (or ``path``), post it with its CSRF token."""
         form = self.get(form_path or path)
-        token = CSRF_TOKEN.search(form.text)
-        return form, self.request("POST", path, {**fields, "csrf_token": token[1]})
+        token = helpers.csrf_token(form.text)
+        return form, self.request("POST", path, {**fields, "csrf_token": token})

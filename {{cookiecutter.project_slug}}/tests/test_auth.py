@@ -3,7 +3,7 @@ from typing import NamedTuple
 import pytest
 from flask import g, get_flashed_messages, session
 
-from conftest import mint, now
+import helpers
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
 
@@ -327,7 +327,7 @@ def test_a_deleted_user_is_logged_out(client, auth, app):
 
 
 def login_fields(**changes):
-    return {"user_id": 1, "epoch": 0, "issued_at": now(), **changes}
+    return {"user_id": 1, "epoch": 0, "issued_at": helpers.now(), **changes}
 
 
 @pytest.mark.parametrize(
@@ -347,8 +347,8 @@ def login_fields(**changes):
         login_fields(epoch=0.0),
         login_fields(epoch=False),
         login_fields(epoch=None),
-        login_fields(issued_at=str(now())),
-        login_fields(issued_at=now() + 0.5),
+        login_fields(issued_at=str(helpers.now())),
+        login_fields(issued_at=helpers.now() + 0.5),
         login_fields(issued_at=True),
         login_fields(issued_at=-1),
         login_fields(issued_at=2**53),
@@ -357,7 +357,7 @@ def login_fields(**changes):
     ids=repr,
 )
 def test_a_signed_session_of_the_wrong_shape_is_signed_out(client, data):
-    client.set_cookie("session", mint(data))
+    client.set_cookie("session", helpers.mint(data))
 
     response = client.get("/")
 
@@ -368,7 +368,7 @@ def test_a_signed_session_of_the_wrong_shape_is_signed_out(client, data):
 
 
 def test_a_signed_session_with_bad_flashes_keeps_the_login(client):
-    client.set_cookie("session", mint(login_fields(_flashes=[["info", 1]])))
+    client.set_cookie("session", helpers.mint(login_fields(_flashes=[["info", 1]])))
 
     response = client.get("/")
 

@@ -1,8 +1,6 @@
-import re
-
 import pytest
 
-from conftest import TEST_PASSWORD
+import helpers
 
 
 @pytest.fixture
@@ -11,13 +9,11 @@ def app(app):
     return app
 
 
-def csrf_token_from(page):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-
-
 @pytest.mark.parametrize("path", ["/auth/login", "/auth/register", "/auth/logout"])
 def test_post_without_a_token_is_refused_kindly(client, path):
-    response = client.post(path, data={"username": "test", "password": TEST_PASSWORD})
+    response = client.post(
+        path, data={"username": "test", "password": helpers.TEST_PASSWORD}
+    )
 
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -26,11 +22,15 @@ def test_post_without_a_token_is_refused_kindly(client, path):
 
 
 def test_post_with_the_token_from_the_form_succeeds(client):
-    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    token = helpers.csrf_token(client.get("/auth/login").get_data(as_text=True))
 
     response = client.post(
         "/auth/login",
-        data={"username": "test", "password": TEST_PASSWORD, "csrf_token": token},
+        data={
+            "username": "test",
+            "password": helpers.TEST_PASSWORD,
+            "csrf_token": token,
+        },
     )
 
     assert response.status_code == 302
@@ -44,10 +44,14 @@ def test_the_token_secret_lives_in_the_session(client):
 
 
 def test_the_expired_form_page_still_knows_the_user(client):
-    token = csrf_token_from(client.get("/auth/login").get_data(as_text=True))
+    token = helpers.csrf_token(client.get("/auth/login").get_data(as_text=True))
     client.post(
         "/auth/login",
-        data={"username": "test", "password": TEST_PASSWORD, "csrf_token": token},
+        data={
+            "username": "test",
+            "password": helpers.TEST_PASSWORD,
+            "csrf_token": token,
+        },
     )
 
     response = client.post("/auth/password", data={"current_password": "x"})

@@ -3,7 +3,7 @@
 import pytest
 
 import databases
-from conftest import TEST_SECRET_KEY, mint, now
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
 
@@ -12,7 +12,9 @@ SIGNED_IN = {"user_id": 1, "epoch": 0}
 
 def signed_in_client(app):
     client = app.test_client()
-    client.set_cookie("session", mint({**SIGNED_IN, "issued_at": now()}))
+    client.set_cookie(
+        "session", helpers.mint({**SIGNED_IN, "issued_at": helpers.now()})
+    )
     return client
 
 
@@ -20,7 +22,7 @@ def make_app(database_url):
     return create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": TEST_SECRET_KEY,
+            "SECRET_KEY": helpers.TEST_SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_url,
         }
     )

@@ -6,6 +6,7 @@ import pytest
 from flask import request
 
 import databases
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 
@@ -95,12 +96,12 @@ class CrossSitePost(NamedTuple):
 def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, case):
     client = make_app(TRUSTED_PROXIES=case.trusted_proxies).test_client()
     form = client.get("/auth/login", headers=THROUGH_THE_PROXY).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    token = helpers.csrf_token(form)
 
     response = client.post(
         "/auth/login",
         headers={**THROUGH_THE_PROXY, "Referer": case.referrer},
-        data={"username": "test", "password": PASSWORD, "csrf_token": token[1]},
+        data={"username": "test", "password": PASSWORD, "csrf_token": token},
     )
 
     assert response.status_code == case.status

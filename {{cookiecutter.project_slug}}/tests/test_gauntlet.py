@@ -11,7 +11,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
-from conftest import TEST_SECRET_KEY, mint, now
+import helpers
 
 
 @pytest.fixture
@@ -23,12 +23,14 @@ def database_url(each_database_url):
 
 COOKIES_PER_KIND = 800
 B64_ALPHABET = string.ascii_letters + string.digits + "-_"
-SIGNER = URLSafeTimedSerializer(TEST_SECRET_KEY, salt="cookie-session").make_signer()
+SIGNER = URLSafeTimedSerializer(
+    helpers.TEST_SECRET_KEY, salt="cookie-session"
+).make_signer()
 
 
 def flask_builtin_serializer():
     app = Flask(__name__)
-    app.secret_key = TEST_SECRET_KEY
+    app.secret_key = helpers.TEST_SECRET_KEY
     return SecureCookieSessionInterface().get_signing_serializer(app)
 
 
@@ -36,7 +38,7 @@ FLASK_SERIALIZER = flask_builtin_serializer()
 
 
 def user_data():
-    return {"user_id": 1, "epoch": 0, "issued_at": now()}
+    return {"user_id": 1, "epoch": 0, "issued_at": helpers.now()}
 
 
 def b64(data):
@@ -60,11 +62,13 @@ def broken_base64(rng):
 
 
 def wrong_key(rng):
-    return mint(user_data(), secret=rng.randbytes(32).hex())
+    return helpers.mint(user_data(), secret=rng.randbytes(32).hex())
 
 
 def wrong_salt(rng):
-    return mint(user_data(), salt=rng.choice(["", "session", "cookie-session "]))
+    return helpers.mint(
+        user_data(), salt=rng.choice(["", "session", "cookie-session "])
+    )
 
 
 def flask_builtin_format(rng):
@@ -73,22 +77,24 @@ def flask_builtin_format(rng):
 
 
 def expired(rng):
-    return mint(user_data(), signed_at=now() - 7 * 24 * 3600 - rng.randint(1, 10**6))
+    return helpers.mint(
+        user_data(), signed_at=helpers.now() - 7 * 24 * 3600 - rng.randint(1, 10**6)
+    )
 
 
 def future_dated(rng):
     # At least a minute ahead, so that it is still ahead when the request runs.
-    return mint(user_data(), signed_at=now() + rng.randint(60, 10**6))
+    return helpers.mint(user_data(), signed_at=helpers.now() + rng.randint(60, 10**6))
 
 
 def oversize(rng):
     if rng.random() < 0.5:
         return "".join(rng.choices(B64_ALPHABET + ".", k=rng.randint(4096, 9000)))
-    return mint({"notes": rng.randbytes(3000).hex()})
+    return helpers.mint({"notes": rng.randbytes(3000).hex()})
 
 
 def not_an_object(rng):
-    return mint(rng.choice([[1], "user_id", 1, None, True, [user_data()], 3.5]))
+    return helpers.mint(rng.choice([[1], "user_id", 1, None, True, [user_data()], 3.5]))
 
 
 def zip_bomb(rng):
@@ -116,11 +122,11 @@ def wrong_shape(rng):
         data[field] = rng.choice(WRONG_VALUES[field])
     if rng.random() < 0.5:
         data["_flashes"] = rng.choice(BAD_FLASHES)
-    return mint(data)
+    return helpers.mint(data)
 
 
 def tampered(rng):
-    value = mint(user_data())
+    value = helpers.mint(user_data())
     index = rng.randrange(len(value))
     replacement = rng.choice([c for c in B64_ALPHABET + "." if c != value[index]])
     return value[:index] + replacement + value[index + 1 :]
@@ -166,6 +172,8 @@ def test_no_hostile_cookie_gets_in_or_breaks_anything(app):
 def test_a_genuine_cookie_passes_the_same_door(app):
     client = app.test_client(use_cookies=False)
 
-    response = client.get("/", headers={"Cookie": f"session={mint(user_data())}"})
+    response = client.get(
+        "/", headers={"Cookie": f"session={helpers.mint(user_data())}"}
+    )
 
     assert "You are logged in as <strong>test</strong>" in response.text

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import TEST_SECRET_KEY, mint, now
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 
 
@@ -27,7 +27,7 @@ def test_healthz_says_ok_while_the_database_answers(client):
 def test_healthz_neither_reads_nor_writes_the_session(app, cookie):
     client = app.test_client(use_cookies=False)
     if cookie == "signed in":
-        cookie = mint({"user_id": 1, "epoch": 0, "issued_at": now()})
+        cookie = helpers.mint({"user_id": 1, "epoch": 0, "issued_at": helpers.now()})
     headers = {"Cookie": f"session={cookie}"} if cookie else {}
 
     response = client.get("/healthz", headers=headers)
@@ -41,7 +41,7 @@ def test_healthz_answers_503_with_the_reason_when_the_database_does_not(tmp_path
     app = create_app(
         {
             "TESTING": True,
-            "SECRET_KEY": TEST_SECRET_KEY,
+            "SECRET_KEY": helpers.TEST_SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'gone' / 'app.sqlite'}",
         }
     )

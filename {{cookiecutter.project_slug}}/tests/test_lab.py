@@ -1,10 +1,11 @@
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from conftest import TEST_SECRET_KEY, mint, now, session_cookie
+import helpers
 
 OLD_KEY = "the key before the last rotation, long enough"
 
@@ -17,7 +18,7 @@ def judge(client, value):
 
 def test_lab_starts_from_the_visitors_own_cookie(client, auth, app):
     auth.login()
-    sent = session_cookie(client, app)
+    sent = helpers.session_cookie(client, app)
 
     page = client.get("/session/lab").get_data(as_text=True)
 
@@ -26,7 +27,7 @@ def test_lab_starts_from_the_visitors_own_cookie(client, auth, app):
 
 
 def test_lab_judges_a_valid_cookie_and_names_the_current_key(client, app):
-    verdict, page = judge(client, mint({"user_id": 7}))
+    verdict, page = judge(client, helpers.mint({"user_id": 7}))
 
     assert verdict == "valid"
     assert "the current key, <code>SECRET_KEY</code>" in page
@@ -36,7 +37,7 @@ def test_lab_judges_a_valid_cookie_and_names_the_current_key(client, app):
 def test_lab_names_the_fallback_key_that_verified(client, app):
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, "the newest old key, long enough"]
 
-    verdict, page = judge(client, mint({"user_id": 7}, secret=OLD_KEY))
+    verdict, page = judge(client, helpers.mint({"user_id": 7}, secret=OLD_KEY))
 
     assert verdict == "valid"
     assert "fallback key 2,\n" in page
@@ -45,7 +46,8 @@ def test_lab_names_the_fallback_key_that_verified(client, app):
 
 class Verdict(NamedTuple):
     name: str
-    value: str
+    # Called inside the test, so that the cookie's age is counted from then.
+    make_cookie: Callable[[], str]
     verdict: str
     says: str
 
@@ -53,41 +55,43 @@ class Verdict(NamedTuple):
 VERDICTS = [
     Verdict(
         "expired",
-        mint({"a": 1}, signed_at=now() - 32 * 86400),
+        lambda: helpers.mint({"a": 1}, signed_at=helpers.now() - 32 * 86400),
         "expired",
         "expired: signed 27",
     ),
     Verdict(
         "future",
-        mint({"a": 1}, signed_at=now() + 3 * 86400),
+        lambda: helpers.mint({"a": 1}, signed_at=helpers.now() + 3 * 86400),
         "future",
         "future-dated: signed 25",
     ),
     Verdict(
         "another key",
-        mint({"user_id": 1}, secret="someone else's key"),
+        lambda: helpers.mint({"user_id": 1}, secret="someone else's key"),
         "bad-signature",
         "bad signature",
     ),
     Verdict(
         "edited payload",
-        "eyJ1c2VyX2lkIjoxfQ" + mint({"user_id": 2})[18:],
+        lambda: "eyJ1c2VyX2lkIjoxfQ" + helpers.mint({"user_id": 2})[18:],
         "bad-signature",
         "bad signature",
     ),
-    Verdict("not a cookie", "hello", "malformed", "not three base64url fields"),
+    Verdict("not a cookie", lambda: "hello", "malformed", "not three base64url fields"),
     Verdict(
         "a list",
-        mint([1, 2]),
+        lambda: helpers.mint([1, 2]),
         "malformed",
         "a JSON list, not an object",
     ),
     Verdict(
         "not JSON",
-        URLSafeTimedSerializer(TEST_SECRET_KEY, salt="cookie-session")
-        .make_signer()
-        .sign(b"bm90IGpzb24")
-        .decode(),
+        lambda: (
+            URLSafeTimedSerializer(helpers.TEST_SECRET_KEY, salt="cookie-session")
+            .make_signer()
+            .sign(b"bm90IGpzb24")
+            .decode()
+        ),
         "malformed",
         "undecodable payload",
     ),
@@ -96,23 +100,23 @@ VERDICTS = [
 
 @pytest.mark.parametrize("case", VERDICTS, ids=lambda case: case.name)
 def test_lab_says_why_a_cookie_is_refused(client, case):
-    verdict, page = judge(client, case.value)
+    verdict, page = judge(client, case.make_cookie())
 
     assert verdict == case.verdict
     assert case.says in page
 
 
 def test_lab_never_signs_or_changes_the_session(client, app):
-    value = mint({"user_id": 1})
+    value = helpers.mint({"user_id": 1})
 
     response = client.post("/session/lab", data={"cookie": value})
 
     assert "Set-Cookie" not in response.headers
-    assert session_cookie(client, app) is None
+    assert helpers.session_cookie(client, app) is None
 
 
 def test_lab_trims_whitespace_around_a_pasted_cookie(client, app):
-    verdict, _ = judge(client, f"\n  {mint({'a': 1})}  \n")
+    verdict, _ = judge(client, f"\n  {helpers.mint({'a': 1})}  \n")
 
     assert verdict == "valid"
 
@@ -131,7 +135,7 @@ def test_lab_refuses_an_empty_or_oversized_value(client, value, message):
 def test_lab_needs_a_csrf_token(client, app):
     app.config["WTF_CSRF_ENABLED"] = True
 
-    response = client.post("/session/lab", data={"cookie": mint({"a": 1})})
+    response = client.post("/session/lab", data={"cookie": helpers.mint({"a": 1})})
 
     assert response.status_code == 400
     assert "did not come from this site" in response.get_data(as_text=True)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from conftest import mint, now, session_cookie
+import helpers
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def logged_in_data(**extra):
     return {
         "user_id": 1,
         "epoch": 0,
-        "issued_at": now(),
+        "issued_at": helpers.now(),
         "csrf_token": "0" * 40,
         **extra,
     }
@@ -43,20 +43,26 @@ def test_without_remember_me_the_browser_forgets_the_cookie(client, auth):
 
 
 def test_a_session_idle_past_the_lifetime_is_anonymous(client):
-    client.set_cookie("session", mint(logged_in_data(), signed_at=now() - WEEK - 1))
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(), signed_at=helpers.now() - WEEK - 1)
+    )
 
     assert "You are not logged in" in client.get("/").text
 
 
 def test_a_session_within_the_lifetime_is_kept(client):
-    client.set_cookie("session", mint(logged_in_data(), signed_at=now() - WEEK + 60))
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(), signed_at=helpers.now() - WEEK + 60)
+    )
 
     assert "You are logged in as" in client.get("/").text
 
 
 def test_a_login_older_than_the_absolute_lifetime_ends(client):
-    issued_long_ago = now() - 30 * 24 * 3600 - 1
-    client.set_cookie("session", mint(logged_in_data(issued_at=issued_long_ago)))
+    issued_long_ago = helpers.now() - 30 * 24 * 3600 - 1
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(issued_at=issued_long_ago))
+    )
 
     page = client.get("/").text
 
@@ -66,7 +72,9 @@ def test_a_login_older_than_the_absolute_lifetime_ends(client):
 
 def test_the_absolute_lifetime_is_configurable(app, client):
     app.config["SESSION_ABSOLUTE_LIFETIME"] = timedelta(minutes=5)
-    client.set_cookie("session", mint(logged_in_data(issued_at=now() - 301)))
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(issued_at=helpers.now() - 301))
+    )
 
     assert "reached its time limit" in client.get("/").text
 
@@ -81,24 +89,33 @@ def test_a_fresh_signature_is_not_sent_again(client, auth):
 @pytest.mark.parametrize("permanent", [False, True])
 def test_an_ageing_signature_is_refreshed(app, client, permanent):
     data = logged_in_data(_permanent=permanent)
-    client.set_cookie("session", mint(data, signed_at=now() - WEEK // 2 - 60))
+    client.set_cookie(
+        "session", helpers.mint(data, signed_at=helpers.now() - WEEK // 2 - 60)
+    )
 
     response = client.get("/")
 
     assert "session=" in response.headers["Set-Cookie"]
-    assert app.session_interface.decode(app, session_cookie(client, app)).data == data
+    assert (
+        app.session_interface.decode(app, helpers.session_cookie(client, app)).data
+        == data
+    )
 
 
 def test_the_refresh_point_is_configurable(app, client):
     app.config["SESSION_REFRESH_AFTER"] = 0.9
-    client.set_cookie("session", mint(logged_in_data(), signed_at=now() - WEEK // 2))
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(), signed_at=helpers.now() - WEEK // 2)
+    )
 
     assert "Set-Cookie" not in client.get("/").headers
 
 
 def test_refresh_can_be_turned_off(app, client):
     app.config["SESSION_REFRESH_EACH_REQUEST"] = False
-    client.set_cookie("session", mint(logged_in_data(), signed_at=now() - WEEK + 60))
+    client.set_cookie(
+        "session", helpers.mint(logged_in_data(), signed_at=helpers.now() - WEEK + 60)
+    )
 
     assert "Set-Cookie" not in client.get("/").headers
 
@@ -110,7 +127,7 @@ def test_a_login_without_a_usable_issue_time_ends(client, issued_at):
     data = logged_in_data(issued_at=issued_at)
     if issued_at is None:
         del data["issued_at"]
-    client.set_cookie("session", mint(data))
+    client.set_cookie("session", helpers.mint(data))
 
     response = client.get("/")
 

@@ -5,11 +5,11 @@ import subprocess
 import pytest
 
 import databases
+import helpers
 import servers
-from conftest import TEST_SECRET_KEY, mint, now
 
 PASSWORD = "a password for the logging tests"
-SETTINGS = {"SECRET_KEY": TEST_SECRET_KEY, "LOGIN_MAX_FAILURES": 1}
+SETTINGS = {"SECRET_KEY": helpers.TEST_SECRET_KEY, "LOGIN_MAX_FAILURES": 1}
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def lines_with(log_path, text):
 
 
 def test_a_refused_cookie_is_one_line_without_the_cookie(server):
-    forged = mint({"user_id": 1}, secret="not the key")
+    forged = helpers.mint({"user_id": 1}, secret="not the key")
     visitor = servers.Visitor(server.port)
     visitor.cookies["session"] = forged
 
@@ -43,7 +43,9 @@ def test_a_refused_cookie_is_one_line_without_the_cookie(server):
 
 def test_a_signed_session_of_the_wrong_shape_is_one_line_without_the_cookie(server):
     # Signed with the app's own key, so only the shape check refuses it.
-    cookie = mint({"user_id": "1 OR 1=1", "epoch": 0, "issued_at": now()})
+    cookie = helpers.mint(
+        {"user_id": "1 OR 1=1", "epoch": 0, "issued_at": helpers.now()}
+    )
     visitor = servers.Visitor(server.port)
     visitor.cookies["session"] = cookie
 
@@ -55,7 +57,7 @@ def test_a_signed_session_of_the_wrong_shape_is_one_line_without_the_cookie(serv
     text = server.log_path.read_text()
     assert "Traceback" not in text
     assert "1 OR 1=1" not in text
-    assert TEST_SECRET_KEY not in text
+    assert helpers.TEST_SECRET_KEY not in text
     payload, _, signature = cookie.split(".")
     assert payload not in text
     assert signature not in text
@@ -91,4 +93,4 @@ def test_a_refused_setting_is_one_line_without_the_key(tmp_path, database_url):
     output = finished.stdout + finished.stderr
     (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
     assert "Refused to start: TRUSTED_PROXIES must be the number of proxies" in line
-    assert TEST_SECRET_KEY not in output
+    assert helpers.TEST_SECRET_KEY not in output

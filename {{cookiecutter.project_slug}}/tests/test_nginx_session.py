@@ -16,8 +16,8 @@ import pytest
 from itsdangerous import TimestampSigner
 from itsdangerous.encoding import base64_encode
 
+import helpers
 import servers
-from conftest import TEST_SECRET_KEY, mint
 from {{ cookiecutter.package_name }} import create_app
 
 pytestmark = pytest.mark.cluster
@@ -96,7 +96,10 @@ def lua_nginx(tmp_path_factory):
     port = servers.free_port()
     site = VERIFY_SITE.substitute(deploy=servers.PROJECT / "deploy", port=port)
     # The main context passes these through; this location does not read them.
-    keys = {"FLASK_SECRET_KEY": TEST_SECRET_KEY, "FLASK_SECRET_KEY_FALLBACKS": "[]"}
+    keys = {
+        "FLASK_SECRET_KEY": helpers.TEST_SECRET_KEY,
+        "FLASK_SECRET_KEY_FALLBACKS": "[]",
+    }
     with servers.nginx_serving(program, port, folder, site, keys):
         yield port
 
@@ -109,7 +112,7 @@ def ask(port, path, body):
         return json.loads(response.read())
 
 
-def verify(port, cookie, secrets=(TEST_SECRET_KEY,), **options):
+def verify(port, cookie, secrets=(helpers.TEST_SECRET_KEY,), **options):
     case = {"cookie": cookie, "secrets": list(secrets), "options": options}
     return ask(port, "/verify", case)
 
@@ -128,7 +131,7 @@ def exact(value):
 def sign_raw(payload, compress=False):
     """A cookie holding ``payload`` bytes as they are, signed now with the test key."""
     field = base64_encode(zlib.compress(payload) if compress else payload)
-    signer = TimestampSigner(TEST_SECRET_KEY, salt="cookie-session")
+    signer = TimestampSigner(helpers.TEST_SECRET_KEY, salt="cookie-session")
     return signer.sign(b"." + field if compress else field).decode()
 
 
@@ -219,11 +222,15 @@ def test_lua_stops_inflating_one_byte_past_the_limit(lua_nginx):
 
 @pytest.mark.parametrize(("past_the_limit", "kind"), [(0, None), (1, "expired")])
 def test_the_default_lifetime_is_the_apps_idle_timeout(lua_nginx, past_the_limit, kind):
-    lifetime = create_app({"SECRET_KEY": TEST_SECRET_KEY}).permanent_session_lifetime
+    lifetime = create_app(
+        {"SECRET_KEY": helpers.TEST_SECRET_KEY}
+    ).permanent_session_lifetime
     now = 1767225600
     signed_at = now - int(lifetime.total_seconds()) - past_the_limit
 
-    outcome = verify(lua_nginx, mint({"user_id": 1}, signed_at=signed_at), now=now)
+    outcome = verify(
+        lua_nginx, helpers.mint({"user_id": 1}, signed_at=signed_at), now=now
+    )
 
     assert outcome.get("kind") == kind
 
@@ -245,7 +252,7 @@ def test_a_session_is_signed_in_as_the_app_would_see_it(lua_nginx, data, user):
     if "issued_at" in data:
         data = {**data, "issued_at": now + data["issued_at"]}
 
-    outcome = verify(lua_nginx, mint(data, signed_at=now), now=now)
+    outcome = verify(lua_nginx, helpers.mint(data, signed_at=now), now=now)
 
     assert outcome["payload"] == exact(data)
     assert outcome.get("user") == user

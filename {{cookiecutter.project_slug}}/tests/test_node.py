@@ -10,13 +10,13 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+import time_machine
 from dotenv import dotenv_values
 
-from conftest import UNSHOWABLE, escape_of, mint, session_cookie, sign_json
+import helpers
 
 PROJECT = Path(__file__).resolve().parent.parent
 VERIFIER = PROJECT / "tools" / "verify-session.mjs"
@@ -70,7 +70,9 @@ def test_node_verifies_a_cookie_this_app_just_signed(node, app, client, auth):
     auth.login()
     client.get("/")  # adds the CSRF token and shows the welcome message
 
-    result = verify(node, "--secret", app.secret_key, session_cookie(client, app))
+    result = verify(
+        node, "--secret", app.secret_key, helpers.session_cookie(client, app)
+    )
 
     assert result.returncode == 0, result.stderr
     with client.session_transaction() as session:
@@ -87,7 +89,7 @@ def test_node_accepts_a_cookie_signed_with_a_fallback_key(node, app, client, aut
         app.secret_key,
         "--secret",
         old_key,
-        session_cookie(client, app),
+        helpers.session_cookie(client, app),
     )
 
     assert result.returncode == 0, result.stderr
@@ -97,18 +99,18 @@ def test_node_accepts_a_cookie_signed_with_a_fallback_key(node, app, client, aut
 def test_node_rejects_this_apps_cookie_under_another_key(node, app, client, auth):
     auth.login()
 
-    result = verify(node, "--secret", "not the app's key", session_cookie(client, app))
+    result = verify(
+        node, "--secret", "not the app's key", helpers.session_cookie(client, app)
+    )
 
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("bad signature")
 
 
-def test_node_rejects_a_cookie_past_its_max_age(node, app, client, auth, monkeypatch):
-    signed_two_hours_ago = time.time() - 7200
-    monkeypatch.setattr("time.time", lambda: signed_two_hours_ago)
-    auth.login()
-    monkeypatch.undo()
+def test_node_rejects_a_cookie_past_its_max_age(node, app, client, auth):
+    with time_machine.travel(helpers.now() - 7200):
+        auth.login()
 
     result = verify(
         node,
@@ -116,7 +118,7 @@ def test_node_rejects_a_cookie_past_its_max_age(node, app, client, auth, monkeyp
         app.secret_key,
         "--max-age",
         "3600",
-        session_cookie(client, app),
+        helpers.session_cookie(client, app),
     )
 
     assert result.returncode == 1
@@ -127,7 +129,7 @@ def test_node_reads_the_keys_that_new_key_writes(
     node, app, runner, client, auth, tmp_path
 ):
     auth.login()
-    signed_before_the_rotation = session_cookie(client, app)
+    signed_before_the_rotation = helpers.session_cookie(client, app)
     env_file = tmp_path / ".env"
     env_file.write_text(runner.invoke(args=["session", "new-key"]).output)
 
@@ -137,20 +139,20 @@ def test_node_reads_the_keys_that_new_key_writes(
     assert json.loads(result.stdout)["user_id"] == 1
 
 
-@pytest.mark.parametrize("char", UNSHOWABLE)
+@pytest.mark.parametrize("char", helpers.UNSHOWABLE)
 def test_node_escapes_unshowable_characters_in_the_payload(node, app, char):
-    cookie = sign_json({f"key{char}": f"value{char}"})
+    cookie = helpers.sign_json({f"key{char}": f"value{char}"})
 
     result = verify(node, "--secret", app.secret_key, cookie)
 
     assert result.returncode == 0, result.stderr
     assert char not in result.stdout
-    assert result.stdout.count(escape_of(char)) == 2
+    assert result.stdout.count(helpers.escape_of(char)) == 2
 
 
 def test_node_escaped_output_is_the_same_json(node, app):
     data = {"name": "Zoë \u202etxt.exe\x9b", "\x1b[2J": ["\u2066"]}
 
-    result = verify(node, "--secret", app.secret_key, mint(data))
+    result = verify(node, "--secret", app.secret_key, helpers.mint(data))
 
     assert json.loads(result.stdout) == data

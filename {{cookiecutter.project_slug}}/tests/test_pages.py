@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import {% if cookiecutter.teaching_pages %}mint, {% endif %}session_cookie
+import helpers
 {%- if cookiecutter.teaching_pages %}
 
 # {"user_id":1}, with a signature no key made.
@@ -54,7 +54,7 @@ def run_shown_command(page, payload=None):
 def test_the_home_page_shows_how_to_inflate_a_compressed_payload(client, auth, app):
     auth.login()
     page = client.get("/").text
-    value = session_cookie(client, app)
+    value = helpers.session_cookie(client, app)
     payload = value.rsplit(".", 2)[0]
 
     decoded = run_shown_command(page, payload)
@@ -72,7 +72,7 @@ def test_viewer_without_a_cookie_says_so(client):
 def test_viewer_takes_the_cookie_apart(client, auth, app):
     auth.login()
     client.get("/")  # shows the welcome message, and adds a CSRF token
-    value = session_cookie(client, app)
+    value = helpers.session_cookie(client, app)
 
     page = client.get("/session").get_data(as_text=True)
 
@@ -90,7 +90,7 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
 
 def test_viewer_marks_the_compression_flag(client, auth, app):
     auth.login()
-    payload = session_cookie(client, app).rsplit(".", 2)[0]
+    payload = helpers.session_cookie(client, app).rsplit(".", 2)[0]
 
     page = " ".join(client.get("/session").text.split())
 
@@ -100,7 +100,7 @@ def test_viewer_marks_the_compression_flag(client, auth, app):
 
 
 def test_viewer_shows_no_flag_on_an_uncompressed_cookie(client):
-    client.set_cookie("session", mint({"n": 1}))
+    client.set_cookie("session", helpers.mint({"n": 1}))
 
     page = " ".join(client.get("/session").text.split())
 
@@ -110,7 +110,7 @@ def test_viewer_shows_no_flag_on_an_uncompressed_cookie(client):
 
 def test_viewers_inflating_line_prints_the_servers_decode(client, auth, app):
     auth.login()
-    value = session_cookie(client, app)
+    value = helpers.session_cookie(client, app)
 
     page = client.get("/session").text
 
@@ -130,10 +130,10 @@ def test_viewer_names_the_fallback_key_that_verified_it(
     client, app, signed_with, number
 ):
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, NEWER_KEY]
-    client.set_cookie("session", mint({"n": 1}, secret=signed_with))
+    client.set_cookie("session", helpers.mint({"n": 1}, secret=signed_with))
 
     page = " ".join(client.get("/session").text.split())
-    resigned = session_cookie(client, app)
+    resigned = helpers.session_cookie(client, app)
 
     assert f"<strong>fallback key {number}</strong>" in page
     assert f"<code>SECRET_KEY_FALLBACKS[-{number}]</code>" in page
@@ -162,7 +162,7 @@ def test_viewer_explains_a_rejected_cookie(client):
 
 def test_viewer_loads_the_browser_decoder_with_the_cookie_as_data(client, auth, app):
     auth.login()
-    value = session_cookie(client, app)
+    value = helpers.session_cookie(client, app)
 
     page = client.get("/session").get_data(as_text=True)
 

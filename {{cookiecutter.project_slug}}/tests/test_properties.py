@@ -7,7 +7,7 @@ from flask import Flask
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import TEST_SECRET_KEY
+import helpers
 from {{ cookiecutter.package_name }}.sessions import (
     CookieTooLarge,
     SignedCookieSessionInterface,
@@ -34,19 +34,9 @@ json_objects = st.dictionaries(st.text(max_size=10), json_values, max_size=8)
 @pytest.fixture(scope="module")
 def app():
     app = Flask(__name__)
-    app.config.update(TESTING=True, SECRET_KEY=TEST_SECRET_KEY)
+    app.config.update(TESTING=True, SECRET_KEY=helpers.TEST_SECRET_KEY)
     SignedCookieSessionInterface().init_app(app)
     return app
-
-
-def save(app, data):
-    """The cookie value the interface sends for a session holding ``data``."""
-    with app.test_request_context():
-        session = app.session_interface.session_class(data)
-        session.modified = True
-        response = app.response_class()
-        app.session_interface.save_session(app, session, response)
-    return response.headers["Set-Cookie"].partition(";")[0].partition("=")[2]
 
 
 def open_from(app, value):
@@ -59,7 +49,7 @@ def open_from(app, value):
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_json_object_round_trips(app, data):
     try:
-        value = save(app, data)
+        value = helpers.saved_cookie(app, data)
     except CookieTooLarge:
         assume(False)
 
@@ -79,14 +69,14 @@ texts_with_a_lone_surrogate = st.builds(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_integer_beyond_the_safe_range_is_refused(app, data, key, number):
     with pytest.raises(TypeError, match=re.escape(f"session[{key!r}] is {number},")):
-        save(app, {**data, key: number})
+        helpers.saved_cookie(app, {**data, key: number})
 
 
 @given(data=json_objects, key=st.text(max_size=10), text=texts_with_a_lone_surrogate)
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_text_with_a_lone_surrogate_is_refused(app, data, key, text):
     with pytest.raises(TypeError, match=re.escape(f"session[{key!r}] is {text!r},")):
-        save(app, {**data, key: text})
+        helpers.saved_cookie(app, {**data, key: text})
 
 
 def flip_bit(value, index, bit):
@@ -136,7 +126,7 @@ def tamperings(draw, value):
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_any_change_to_a_valid_cookie_gives_an_empty_session(app, data, change):
     try:
-        value = save(app, data)
+        value = helpers.saved_cookie(app, data)
     except CookieTooLarge:
         assume(False)
     tampered = change.draw(tamperings(value))

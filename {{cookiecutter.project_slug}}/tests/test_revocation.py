@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import AuthActions, session_cookie
+import helpers
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_sign_out_everywhere_ends_this_session(client, auth):
 
 def test_a_replayed_cookie_is_anonymous_after_sign_out_everywhere(client, auth, app):
     auth.login()
-    old_cookie = session_cookie(client, app)
+    old_cookie = helpers.session_cookie(client, app)
     client.post("/auth/sign-out-everywhere")
 
     client.set_cookie("session", old_cookie)
@@ -52,7 +52,7 @@ def test_a_replayed_cookie_is_anonymous_after_sign_out_everywhere(client, auth, 
 
 def test_sign_out_everywhere_ends_other_browsers(app, client, auth):
     other = app.test_client()
-    AuthActions(other).login()
+    helpers.AuthActions(other).login()
     auth.login()
 
     client.post("/auth/sign-out-everywhere")
@@ -78,9 +78,9 @@ def test_password_change_keeps_this_browser_signed_in(client, auth):
 
 def test_password_change_ends_every_other_session(app, client, auth):
     other = app.test_client()
-    AuthActions(other).login()
+    helpers.AuthActions(other).login()
     auth.login()
-    old_cookie = session_cookie(client, app)
+    old_cookie = helpers.session_cookie(client, app)
 
     auth.change_password()
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import TEST_SECRET_KEY, session_cookie
+import helpers
 from {{ cookiecutter.package_name }}.sessions import split_cookie
 
 ROTATE = "/session/rotate-key"
@@ -26,7 +26,7 @@ def logged_in_cookie(client, auth, app):
     """Log in, and show a page, so that the cookie holds its form token too."""
     auth.login()
     client.get("/")
-    return session_cookie(client, app)
+    return helpers.session_cookie(client, app)
 
 
 @pytest.mark.parametrize(
@@ -43,7 +43,7 @@ def test_the_demo_does_not_exist_outside_debug(build_app, settings, method):
     response = app.test_client().open(ROTATE, method=method)
 
     assert response.status_code == 404
-    assert app.secret_key == TEST_SECRET_KEY
+    assert app.secret_key == helpers.TEST_SECRET_KEY
 
 
 def test_the_viewer_offers_no_rotation_outside_debug(build_app, auth):
@@ -70,7 +70,7 @@ def test_a_rotation_needs_the_form_token(build_app):
     response = app.test_client().post(ROTATE)
 
     assert response.status_code == 400
-    assert app.secret_key == TEST_SECRET_KEY
+    assert app.secret_key == helpers.TEST_SECRET_KEY
 
 
 def test_a_rotation_makes_the_current_key_the_only_fallback(client, app):
@@ -78,8 +78,8 @@ def test_a_rotation_makes_the_current_key_the_only_fallback(client, app):
 
     assert response.status_code == 302
     assert response.location == "/session"
-    assert app.config["SECRET_KEY_FALLBACKS"] == [TEST_SECRET_KEY]
-    assert app.secret_key != TEST_SECRET_KEY
+    assert app.config["SECRET_KEY_FALLBACKS"] == [helpers.TEST_SECRET_KEY]
+    assert app.secret_key != helpers.TEST_SECRET_KEY
     assert len(app.secret_key) == 64
 
 
@@ -90,7 +90,10 @@ def test_a_second_rotation_forgets_the_first_key(client, app):
     client.post(ROTATE)
 
     assert app.config["SECRET_KEY_FALLBACKS"] == [first_new_key]
-    assert TEST_SECRET_KEY not in (app.secret_key, *app.config["SECRET_KEY_FALLBACKS"])
+    assert helpers.TEST_SECRET_KEY not in (
+        app.secret_key,
+        *app.config["SECRET_KEY_FALLBACKS"],
+    )
 
 
 def test_the_rotation_leaves_the_cookie_as_it_was(client, auth, app):
@@ -100,7 +103,7 @@ def test_the_rotation_leaves_the_cookie_as_it_was(client, auth, app):
 
     # No Set-Cookie: a cookie written here would already bear the new key.
     assert "Set-Cookie" not in response.headers
-    assert session_cookie(client, app) == before
+    assert helpers.session_cookie(client, app) == before
 
 
 def test_the_viewer_shows_the_fallback_and_then_the_current_key(client, auth, app):
@@ -108,7 +111,7 @@ def test_the_viewer_shows_the_fallback_and_then_the_current_key(client, auth, ap
     client.post(ROTATE)
 
     first = client.get("/session").text
-    resigned = session_cookie(client, app)
+    resigned = helpers.session_cookie(client, app)
     second = client.get("/session").text
 
     assert verified_by(first).startswith("Signature checked: fallback key 1,")
@@ -118,7 +121,7 @@ def test_the_viewer_shows_the_fallback_and_then_the_current_key(client, auth, ap
     assert verified_by(second).startswith("Signature checked: the current key,")
     assert split_cookie(resigned)[0] == split_cookie(before)[0]
     assert split_cookie(resigned)[2] != split_cookie(before)[2]
-    assert session_cookie(client, app) == resigned
+    assert helpers.session_cookie(client, app) == resigned
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import re
 import pytest
 from dotenv import dotenv_values
 
-from conftest import UNSHOWABLE, escape_of, mint, sign_json
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
 
@@ -30,7 +30,9 @@ def test_decode_shows_a_verified_cookie(runner, client, auth, app):
 def test_decode_names_the_fallback_key(runner, app):
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY]
 
-    result = runner.invoke(args=["session", "decode", mint({"a": 1}, secret=OLD_KEY)])
+    result = runner.invoke(
+        args=["session", "decode", helpers.mint({"a": 1}, secret=OLD_KEY)]
+    )
 
     assert result.exit_code == 0, result.output
     assert "fallback key 1, SECRET_KEY_FALLBACKS[-1]" in result.output
@@ -45,14 +47,17 @@ def test_decode_says_when_the_payload_was_compressed(runner, app):
 
 
 @pytest.mark.parametrize(
-    ("cookie", "reason"),
+    ("make_cookie", "reason"),
     [
-        (mint({"user_id": 1}, secret="someone else's key"), "bad signature"),
-        ("not-a-cookie", "malformed"),
+        (
+            lambda: helpers.mint({"user_id": 1}, secret="someone else's key"),
+            "bad signature",
+        ),
+        (lambda: "not-a-cookie", "malformed"),
     ],
 )
-def test_decode_fails_with_the_reason(runner, cookie, reason):
-    result = runner.invoke(args=["session", "decode", cookie])
+def test_decode_fails_with_the_reason(runner, make_cookie, reason):
+    result = runner.invoke(args=["session", "decode", make_cookie()])
 
     assert result.exit_code == 1
     assert f"Error: {reason}" in result.output
@@ -61,7 +66,7 @@ def test_decode_fails_with_the_reason(runner, cookie, reason):
 
 
 def test_decode_unsafe_shows_a_forged_payload_marked_untrusted(runner):
-    forged = mint({"user_id": 1}, secret="someone else's key")
+    forged = helpers.mint({"user_id": 1}, secret="someone else's key")
 
     result = runner.invoke(args=["session", "decode", "--unsafe", forged])
 
@@ -88,7 +93,7 @@ def test_decode_unsafe_says_when_there_is_nothing_to_show(runner, cookie, says):
 
 def test_decode_reads_the_cookie_from_standard_input(runner):
     result = runner.invoke(
-        args=["session", "decode", "-"], input=f"{mint({'user_id': 1})}\n"
+        args=["session", "decode", "-"], input=f"{helpers.mint({'user_id': 1})}\n"
     )
 
     assert result.exit_code == 0, result.output
@@ -115,29 +120,31 @@ def test_decode_refuses_bad_standard_input_with_a_reason(
     assert isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize("char", UNSHOWABLE)
+@pytest.mark.parametrize("char", helpers.UNSHOWABLE)
 def test_decode_escapes_unshowable_characters_in_the_payload(runner, char):
-    cookie = sign_json({f"key{char}": f"value{char}"})
+    cookie = helpers.sign_json({f"key{char}": f"value{char}"})
 
     result = runner.invoke(args=["session", "decode", cookie])
 
     assert result.exit_code == 0, result.output
     assert char not in result.output
-    assert result.output.count(escape_of(char)) == 2
+    assert result.output.count(helpers.escape_of(char)) == 2
 
 
-@pytest.mark.parametrize("char", UNSHOWABLE)
+@pytest.mark.parametrize("char", helpers.UNSHOWABLE)
 def test_decode_unsafe_escapes_unshowable_characters_in_the_payload(runner, char):
-    forged = sign_json({f"key{char}": f"value{char}"}, secret="someone else's key")
+    forged = helpers.sign_json(
+        {f"key{char}": f"value{char}"}, secret="someone else's key"
+    )
 
     result = runner.invoke(args=["session", "decode", "--unsafe", forged])
 
     assert "UNTRUSTED" in result.output
     assert char not in result.output
-    assert result.output.count(escape_of(char)) == 2
+    assert result.output.count(helpers.escape_of(char)) == 2
 
 
-@pytest.mark.parametrize("char", UNSHOWABLE)
+@pytest.mark.parametrize("char", helpers.UNSHOWABLE)
 def test_decode_escapes_unshowable_characters_in_the_reason(
     runner, app, monkeypatch, char
 ):
@@ -146,34 +153,36 @@ def test_decode_escapes_unshowable_characters_in_the_reason(
 
     monkeypatch.setattr(app.session_interface, "decode", refuse)
 
-    result = runner.invoke(args=["session", "decode", mint({"a": 1})])
+    result = runner.invoke(args=["session", "decode", helpers.mint({"a": 1})])
 
     assert result.exit_code == 1
     assert char not in result.output
-    assert f"Error: malformed: the key {escape_of(char)} is odd" in result.output
+    assert (
+        f"Error: malformed: the key {helpers.escape_of(char)} is odd" in result.output
+    )
 
 
 def test_decode_escapes_a_lone_surrogate_in_the_refusal(runner):
-    cookie = sign_json({"key\ud800": "value"})
+    cookie = helpers.sign_json({"key\ud800": "value"})
 
     result = runner.invoke(args=["session", "decode", cookie])
 
     assert result.exit_code == 1
     assert "half of a surrogate pair" in result.output
     assert "\ud800" not in result.output
-    assert escape_of("\ud800") in result.output
+    assert helpers.escape_of("\ud800") in result.output
 
 
 def test_decode_escaped_output_is_the_same_json(runner):
     data = {"name": "\u202etxt.exe\x9b", "\x1b[2J": [1, "\u2066"]}
 
-    output = runner.invoke(args=["session", "decode", sign_json(data)]).output
+    output = runner.invoke(args=["session", "decode", helpers.sign_json(data)]).output
 
     assert json.loads(output[output.index("{") :]) == data
 
 
 def test_decode_shows_accented_letters_as_they_are(runner):
-    cookie = mint({"name": "Zoë Ñuñez"})
+    cookie = helpers.mint({"name": "Zoë Ñuñez"})
 
     output = runner.invoke(args=["session", "decode", cookie]).output
 
@@ -194,7 +203,7 @@ def test_new_key_settings_rotate_without_logging_anyone_out(
     runner, app, tmp_path, monkeypatch
 ):
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY]
-    current_cookie = mint({"user_id": 1})
+    current_cookie = helpers.mint({"user_id": 1})
     output = runner.invoke(args=["session", "new-key"]).output
     env_file = tmp_path / ".env"
     env_file.write_text(output)

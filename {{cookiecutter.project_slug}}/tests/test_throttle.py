@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from conftest import TEST_PASSWORD
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 from {{ cookiecutter.package_name }}.db import db
@@ -20,7 +20,7 @@ def database_url(each_database_url):
     return each_database_url
 
 
-def login(client, password=TEST_PASSWORD, username="test", address="192.0.2.1"):
+def login(client, password=helpers.TEST_PASSWORD, username="test", address="192.0.2.1"):
     return client.post(
         "/auth/login",
         data={"username": username, "password": password},
@@ -214,7 +214,7 @@ def test_unworkable_settings_are_refused_at_start(app, settings):
 def test_password_form_guesses_lock_out_even_the_right_password(logged_in):
     guess_current_password(logged_in, 5)
 
-    response = change_password(logged_in, TEST_PASSWORD)
+    response = change_password(logged_in, helpers.TEST_PASSWORD)
 
     assert response.status_code == 429
     assert "Too many failed attempts" in response.text
@@ -230,7 +230,7 @@ def test_password_form_guesses_count_as_failed_logins(app, logged_in):
 def test_failed_logins_lock_the_password_form(app, logged_in):
     fail(app.test_client(), 5)
 
-    assert change_password(logged_in, TEST_PASSWORD).status_code == 429
+    assert change_password(logged_in, helpers.TEST_PASSWORD).status_code == 429
 
 
 def test_the_password_form_lock_ends_when_the_window_passes(client, time_machine):
@@ -238,16 +238,16 @@ def test_the_password_form_lock_ends_when_the_window_passes(client, time_machine
     assert login(client).status_code == 302
     guess_current_password(client, 5)
     time_machine.shift(WINDOW - 1)
-    assert change_password(client, TEST_PASSWORD).status_code == 429
+    assert change_password(client, helpers.TEST_PASSWORD).status_code == 429
 
     time_machine.shift(2)
 
-    assert change_password(client, TEST_PASSWORD).status_code == 302
+    assert change_password(client, helpers.TEST_PASSWORD).status_code == 302
 
 
 def test_a_right_current_password_forgets_the_guesses(app, logged_in):
     guess_current_password(logged_in, 4)
-    assert change_password(logged_in, TEST_PASSWORD).status_code == 302
+    assert change_password(logged_in, helpers.TEST_PASSWORD).status_code == 302
 
     assert stored_attempts(app) == []
 

@@ -14,7 +14,7 @@ import pytest
 from flask import session
 from itsdangerous import URLSafeTimedSerializer
 
-from conftest import TEST_SECRET_KEY
+import helpers
 from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
 
 LARGEST = 2**53 - 1
@@ -47,17 +47,8 @@ def mint(data):
     module does by default.
     """
     return URLSafeTimedSerializer(
-        TEST_SECRET_KEY, salt="cookie-session", serializer=json
+        helpers.TEST_SECRET_KEY, salt="cookie-session", serializer=json
     ).dumps(data)
-
-
-def save(app, data):
-    """Save a session holding ``data``; return the cookie value written."""
-    with app.test_request_context():
-        session.update(data)
-        response = app.make_response("")
-        app.session_interface.save_session(app, session, response)
-    return response.headers["Set-Cookie"].partition(";")[0].partition("=")[2]
 
 
 @pytest.mark.parametrize("value", UNREADABLE)
@@ -65,19 +56,19 @@ def test_saving_an_unreadable_value_names_its_key(app, value):
     expected = re.escape("session['cart'][1]['count'] is ")
 
     with pytest.raises(TypeError, match=expected):
-        save(app, {"cart": [0, {"count": value}]})
+        helpers.saved_cookie(app, {"cart": [0, {"count": value}]})
 
 
 def test_saving_an_unreadable_key_says_so(app):
     with pytest.raises(
         TypeError, match=r"session\['cart'\] has a key that is '\\ud800'"
     ):
-        save(app, {"cart": {"\ud800": 1}})
+        helpers.saved_cookie(app, {"cart": {"\ud800": 1}})
 
 
 @pytest.mark.parametrize("value", READABLE)
 def test_a_readable_value_round_trips(app, value):
-    cookie = save(app, {"value": value})
+    cookie = helpers.saved_cookie(app, {"value": value})
 
     assert app.session_interface.decode(app, cookie).data == {"value": value}
 

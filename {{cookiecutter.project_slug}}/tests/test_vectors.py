@@ -3,13 +3,11 @@
 import json
 import subprocess
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-from {{ cookiecutter.package_name }} import sessions
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
     SignedCookieSessionInterface,
@@ -18,22 +16,6 @@ from {{ cookiecutter.package_name }}.sessions import (
 PROJECT = Path(__file__).resolve().parent.parent
 VECTORS_FILE = PROJECT / "tests" / "vectors" / "sessions.json"
 VECTORS = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))["vectors"]
-
-
-@pytest.fixture
-def freeze_clock(monkeypatch):
-    """Make itsdangerous and the interface both take a given timestamp as now."""
-
-    def freeze(timestamp):
-        class FrozenDatetime(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                return datetime.fromtimestamp(timestamp, tz)
-
-        monkeypatch.setattr("time.time", lambda: timestamp)
-        monkeypatch.setattr(sessions, "datetime", FrozenDatetime)
-
-    return freeze
 
 
 def app_for(vector):
@@ -52,9 +34,9 @@ def app_for(vector):
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda vector: vector["name"])
-def test_the_interface_decodes_the_vector_as_expected(vector, freeze_clock):
+def test_the_interface_decodes_the_vector_as_expected(vector, time_machine):
     app = app_for(vector)
-    freeze_clock(vector["now"])
+    time_machine.move_to(vector["now"], tick=False)
     expected = vector["expected"]
 
     if "error" in expected:

@@ -17,20 +17,17 @@ change to the session format, run it from the project's root::
 """
 
 import argparse
-import contextlib
 import json
 import zlib
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from unittest import mock
 
+import time_machine
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import Signer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
-from {{ cookiecutter.package_name }} import sessions
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
     SessionSerializer,
@@ -48,22 +45,6 @@ SALT = SignedCookieSessionInterface.salt
 SECRET = "vector secret: the current key, 32 bytes or more"
 FALLBACK = "vector secret: the previous key, also long enough"
 OLDEST = "vector secret: the key before that, long enough too"
-
-
-@contextlib.contextmanager
-def frozen_clock(timestamp: int):
-    """Make itsdangerous and the session interface both take ``timestamp`` as now."""
-
-    class FrozenDatetime(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            return datetime.fromtimestamp(timestamp, tz)
-
-    with (
-        mock.patch("time.time", return_value=timestamp),
-        mock.patch.object(sessions, "datetime", FrozenDatetime),
-    ):
-        yield
 
 
 def make_app(secrets: list[str], salt: str = SALT) -> Flask:
@@ -89,13 +70,13 @@ def serializer(secret: str = SECRET, salt: str = SALT) -> SessionSerializer:
 
 def mint(data: Any, secret: str = SECRET, salt: str = SALT, at: int = NOW) -> str:
     """Sign ``data`` as the interface does when it saves a session at ``at``."""
-    with frozen_clock(at):
+    with time_machine.travel(at, tick=False):
         return serializer(secret, salt).dumps(data)
 
 
 def sign_payload(payload: bytes, at: int = NOW) -> str:
     """Sign a raw payload field, to make cookies the interface would never write."""
-    with frozen_clock(at):
+    with time_machine.travel(at, tick=False):
         return serializer().make_signer().sign(payload).decode()
 
 
@@ -105,7 +86,7 @@ def sign_fields(payload_and_timestamp: bytes) -> str:
 
 
 def mint_flask_builtin(data: dict) -> str:
-    with frozen_clock(NOW):
+    with time_machine.travel(NOW, tick=False):
         app = Flask(__name__)
         app.secret_key = SECRET
         return SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
@@ -113,7 +94,7 @@ def mint_flask_builtin(data: dict) -> str:
 
 def mint_seed(data: dict) -> str:
     """The seed snippet's ``get_serializer(app).dumps(dict(session))``."""
-    with frozen_clock(NOW):
+    with time_machine.travel(NOW, tick=False):
         return URLSafeTimedSerializer(SECRET, salt="cookie-session").dumps(data)
 
 
@@ -368,7 +349,7 @@ CASES = [
 
 def outcome(case: Case) -> dict[str, Any]:
     """What the session interface makes of the case's cookie, at ``NOW``."""
-    with frozen_clock(NOW):
+    with time_machine.travel(NOW, tick=False):
         app = make_app(list(case.secrets), case.salt)
         try:
             cookie = app.session_interface.decode(app, case.cookie)

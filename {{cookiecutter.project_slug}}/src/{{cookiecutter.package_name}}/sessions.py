@@ -1,21 +1,10 @@
 """Sessions kept in the browser as signed, readable JSON.
 
 Flask's default session already lives in a signed cookie. This interface
-keeps that idea and changes what is inside, so that the cookie is plain
-JSON that JavaScript, a proxy or a person can read, signed the way
-itsdangerous signs by default (the scheme it took from Django)::
-
-    [.]payload.timestamp.signature
-
-    payload    base64url(JSON), or base64url(zlib(JSON)) behind a leading "."
-               when compressing makes it shorter
-    timestamp  base64url(the signing time as a big-endian integer)
-    signature  base64url(HMAC-SHA1 over "payload.timestamp"), keyed with
-               SHA1(salt + "signer" + secret key)
-
-The data is *signed, not encrypted*: anyone holding the cookie can read
-it, and nobody can change it without the secret key. Never put a secret
-in the session.
+keeps that idea and changes what is inside: plain JSON that JavaScript, a
+proxy or a person can read, signed as itsdangerous signs by default
+(``[.]payload.timestamp.signature``; the README takes it apart). The data
+is *signed, not encrypted*: never put a secret in the session.
 
 This module imports nothing else from the project, so it can be copied
 into any Flask 3.1 app::
@@ -23,9 +12,7 @@ into any Flask 3.1 app::
     app.config["SESSION_COOKIE_SECURE"] = None  # Flask's False is refused
     SignedCookieSessionInterface().init_app(app)
 
-``None`` makes the cookie Secure everywhere but in debug and testing;
-:meth:`SignedCookieSessionInterface.check_config` lists what else it
-refuses at start-up.
+:meth:`SignedCookieSessionInterface.check_config` lists what it refuses.
 """
 
 from __future__ import annotations
@@ -37,9 +24,8 @@ import json
 import math
 import re
 import zlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from itsdangerous import (
@@ -164,6 +150,8 @@ ALWAYS_READABLE_TYPES = frozenset({bool, type(None)})
 # into a space, so that a run of 16 digits becomes SIXTEEN_DIGITS.
 DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
 SIXTEEN_DIGITS = b"0" * len(str(MAX_SAFE_INTEGER))
+# Half of a surrogate pair: a str may hold one, UTF-8 cannot encode it.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _may_hold_unreadable(text: str) -> bool:
@@ -215,7 +203,7 @@ def _find_unstorable(
                 return f"[{index}]{problem}"
         return None
     if isinstance(value, str):
-        if _is_utf8(value):
+        if not SURROGATE.search(value):
             return None
         return (
             f" is {value!r}, which holds half of a surrogate pair: UTF-8, and so"
@@ -239,14 +227,6 @@ def _find_unstorable(
         " str, int, float, bool, None, list or dict instead: a datetime as"
         " .isoformat(), bytes as .hex(), a set as a sorted list."
     )
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
@@ -370,19 +350,18 @@ class SignedSession(SecureCookieSession):
     signed_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class SessionCookie:
-    """A session cookie whose signature and age have been checked."""
+class SessionCookie(NamedTuple):
+    """A session cookie whose signature and age have been checked.
+
+    A named tuple rather than a dataclass: every request makes one, and a
+    tuple is the cheapest object to make.
+    """
 
     data: dict[str, Any]
     signed_at: datetime
     compressed: bool
     #: 0 when ``SECRET_KEY`` verified it; n for the n-th newest fallback key.
     key_index: int
-
-    @property
-    def signed_with_fallback(self) -> bool:
-        return self.key_index > 0
 
     @property
     def age_seconds(self) -> int:
@@ -611,11 +590,6 @@ class SignedCookieSessionInterface(SessionInterface):
         cookie is malformed, forged, expired, signed in the future, or
         does not hold a JSON object.
         """
-        data, signed_at, key_index = self._verify(app, value)
-        return SessionCookie(data, signed_at, value.startswith("."), key_index)
-
-    def _verify(self, app: Flask, value: str) -> tuple[dict[str, Any], datetime, int]:
-        """:meth:`decode` without the wrapping, for the hot path of every request."""
         if not COOKIE_SHAPE.fullmatch(value):
             raise InvalidSessionCookie(
                 "malformed: not three base64url fields", "malformed"
@@ -655,7 +629,7 @@ class SignedCookieSessionInterface(SessionInterface):
                     f"the payload is a JSON {type(data).__name__}, not an object",
                     "malformed",
                 )
-            return data, signed_at, key_index
+            return SessionCookie(data, signed_at, value.startswith("."), key_index)
         raise InvalidSessionCookie(
             "bad signature: no current or fallback key made it", "bad-signature"
         )
@@ -667,21 +641,21 @@ class SignedCookieSessionInterface(SessionInterface):
         if not value:
             return self.session_class()
         try:
-            data, signed_at, key_index = self._verify(app, value)
+            cookie = self.decode(app, value)
         except InvalidSessionCookie as error:
             app.logger.info("Ignored the session cookie: %s", error)
             # Left in the browser, as Flask leaves it: in a key rotation, an
             # instance that does not know the new key yet must not sign its
             # users out for good. The next write replaces it.
             return self.session_class()
-        flashes_ok = _restore_flashes(data)
+        flashes_ok = _restore_flashes(cookie.data)
         if not flashes_ok:
             app.logger.info("Dropped flash messages of the wrong shape.")
-        session = self.session_class(data)
-        session.signed_at = signed_at
+        session = self.session_class(cookie.data)
+        session.signed_at = cookie.signed_at
         # Marked changed so that the response signs it with SECRET_KEY, and
         # without any flashes that were dropped.
-        session.modified = key_index > 0 or not flashes_ok
+        session.modified = cookie.key_index > 0 or not flashes_ok
         return session
 
     def save_session(
@@ -696,27 +670,23 @@ class SignedCookieSessionInterface(SessionInterface):
             "httponly": self.get_cookie_httponly(app),
             "partitioned": self.get_cookie_partitioned(app),
         }
-        wrote_cookie = self._write_cookie(app, session, response, name, attributes)
+        # An emptied session deletes the cookie; any other is sent when it
+        # changed or its signature is ageing.
+        send = session.modified if not session else self.should_set_cookie(app, session)
+        if send and not session:
+            response.delete_cookie(name, **attributes)
+        elif send:
+            header = self.cookie_header(app, session, name, attributes)
+            response.headers.add("Set-Cookie", header)
         # Caches must not hand one visitor's page, built from their
         # session, to another.
-        if session.accessed or wrote_cookie:
+        if session.accessed or send:
             add_vary_cookie(response)
 
-    def _write_cookie(
-        self,
-        app: Flask,
-        session: SessionMixin,
-        response: Response,
-        name: str,
-        attributes: dict[str, Any],
-    ) -> bool:
-        """Set or delete the cookie if the session calls for it; say whether."""
-        if not session:
-            if session.modified:
-                response.delete_cookie(name, **attributes)
-            return session.modified
-        if not self.should_set_cookie(app, session):
-            return False
+    def cookie_header(
+        self, app: Flask, session: SessionMixin, name: str, attributes: dict[str, Any]
+    ) -> str:
+        """The ``Set-Cookie`` value for ``session``, or :exc:`CookieTooLarge`."""
         value = self.get_serializers(app)[0].dumps(dict(session))
         header = dump_cookie(
             name,
@@ -733,8 +703,7 @@ class SignedCookieSessionInterface(SessionInterface):
                 f" {describe_largest_keys(dict(session))}. Keep large data on the"
                 " server (in the database) and only its id in the session."
             )
-        response.headers.add("Set-Cookie", header)
-        return True
+        return header
 
 
 def add_vary_cookie(response: Response) -> None:
