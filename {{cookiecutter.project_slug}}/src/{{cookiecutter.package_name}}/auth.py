@@ -154,20 +154,34 @@ def login():
     """Log in, then go to a safe ``next`` path or the home page."""
     form = LoginForm()
     if form.validate_on_submit():
-        username, address = form.username.data, request.remote_addr
-        wait = throttle.start_attempt(username, address)
+        user, wait = throttled_authenticate(form.username.data, form.password.data)
         if wait:
             return too_many_attempts("auth/login.html", form, wait)
-        user = authenticate(username, form.password.data)
         if user is None:
             flash("Incorrect username or password.", "error")
         else:
-            throttle.forget_failures(username, address)
             start_session(user, permanent=form.remember.data)
             flash(f"Welcome, {user.username}.", "success")
             next_path = safe_next_path(request.args.get("next"))
             return redirect(next_path or url_for("index"))
     return render_template("auth/login.html", form=form)
+
+
+def throttled_authenticate(username, password):
+    """Check a password as one attempt the login throttle counts.
+
+    Returns the user (None for a wrong password) and how many seconds
+    the throttle's lock still holds; while it holds, the password is not
+    checked at all. A right password forgets the failures before it.
+    """
+    address = request.remote_addr
+    wait = throttle.start_attempt(username, address)
+    if wait:
+        return None, wait
+    user = authenticate(username, password)
+    if user is not None:
+        throttle.forget_failures(username, address)
+    return user, 0
 
 
 def too_many_attempts(template, form, wait):
@@ -207,14 +221,12 @@ def change_password():
     if form.validate_on_submit():
         # A stolen session must not become a way to guess the password:
         # each try counts as a login attempt for this account.
-        username, address = g.user.username, request.remote_addr
-        wait = throttle.start_attempt(username, address)
+        user, wait = throttled_authenticate(g.user.username, form.current_password.data)
         if wait:
             return too_many_attempts("auth/password.html", form, wait)
-        if authenticate(username, form.current_password.data) is None:
+        if user is None:
             form.current_password.errors.append("That is not your current password.")
         else:
-            throttle.forget_failures(username, address)
             set_password(g.user.id, form.password.data)
             # Every other session has ended; this browser gets a new one.
             start_session(get_user(g.user.id), session.permanent)
