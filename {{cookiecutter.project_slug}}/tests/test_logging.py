@@ -25,18 +25,23 @@ def lines_with(log_path, text):
     return [line for line in log_path.read_text().splitlines() if text in line]
 
 
-def test_a_refused_cookie_is_one_line_without_the_cookie(server):
-    forged = helpers.mint({"user_id": 1}, secret="not the key")
+def log_after_a_visit_with(server, cookie):
+    """Load the home page with ``cookie``, stop the server, return its log."""
     visitor = servers.Visitor(server.port)
-    visitor.cookies["session"] = forged
-
+    visitor.cookies["session"] = cookie
     assert visitor.get("/").status == 200
     server.stop()
+    return server.log_path.read_text()
+
+
+def test_a_refused_cookie_is_one_line_without_the_cookie(server):
+    forged = helpers.mint({"user_id": 1}, secret="not the key")
+
+    text = log_after_a_visit_with(server, forged)
 
     (line,) = lines_with(server.log_path, "Ignored the session cookie")
     assert "INFO" in line
     assert "bad signature" in line
-    text = server.log_path.read_text()
     assert forged not in text
     assert forged.split(".")[2] not in text
 
@@ -46,15 +51,11 @@ def test_a_signed_session_of_the_wrong_shape_is_one_line_without_the_cookie(serv
     cookie = helpers.mint(
         {"user_id": "1 OR 1=1", "epoch": 0, "issued_at": helpers.now()}
     )
-    visitor = servers.Visitor(server.port)
-    visitor.cookies["session"] = cookie
 
-    assert visitor.get("/").status == 200
-    server.stop()
+    text = log_after_a_visit_with(server, cookie)
 
     (line,) = lines_with(server.log_path, "Refused a signed session of the wrong shape")
     assert "WARNING" in line
-    text = server.log_path.read_text()
     assert "Traceback" not in text
     assert "1 OR 1=1" not in text
     assert helpers.TEST_SECRET_KEY not in text
