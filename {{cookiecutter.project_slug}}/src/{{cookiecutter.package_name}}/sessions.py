@@ -78,11 +78,6 @@ class CookieTooLarge(RuntimeError):
     """
 
 
-#: The largest integer that every JSON reader holds exactly. JavaScript
-#: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
-MAX_SAFE_INTEGER = 2**53 - 1
-
-
 class StrictJSON:
     """Compact JSON that refuses what it would silently change.
 
@@ -97,6 +92,10 @@ class StrictJSON:
     lists.
     """
 
+    #: The largest integer that every JSON reader holds exactly. JavaScript
+    #: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
+    max_safe_integer = 2**53 - 1
+
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
     # integers are checked on the JSON text instead, see may_hold_unreadable.
@@ -107,7 +106,7 @@ class StrictJSON:
     # bytes.translate() table that turns each digit into "0" and anything
     # else into a space, so that a run of 16 digits becomes sixteen_digits.
     digits_as_zeros = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-    sixteen_digits = b"0" * len(str(MAX_SAFE_INTEGER))
+    sixteen_digits = b"0" * len(str(max_safe_integer))
     surrogate = re.compile("[\ud800-\udfff]")
 
     @staticmethod
@@ -157,7 +156,7 @@ class StrictJSON:
         Looking at every number and string one by one would add a call per
         value to every save and every load; this test of the whole text, in
         a few calls that run in C, rules them out for nearly every session.
-        An integer beyond ``MAX_SAFE_INTEGER`` has 16 digits or more, and a
+        An integer beyond ``max_safe_integer`` has 16 digits or more, and a
         lone surrogate is either in the text as it is, which UTF-8 cannot
         encode, or escaped as ``\\udXXX`` after a backslash. Digits in a
         string or any other escape also answer yes, and then the walk decides.
@@ -211,7 +210,7 @@ class StrictJSON:
         if isinstance(value, bool) or value is None:
             return None
         if isinstance(value, int):
-            if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            if -cls.max_safe_integer <= value <= cls.max_safe_integer:
                 return None
             return (
                 f" is {value}, beyond ±(2**53 - 1), which JavaScript would read"
@@ -277,14 +276,13 @@ class SessionSigner(TimestampSigner):
 
 
 class SessionSerializer(URLSafeTimedSerializer):
-    """itsdangerous's URL-safe timed serializer, with the payload made explicit.
-
-    The payload step is written out here rather than inherited so that
-    it can be read in one place, and so that inflating a compressed
-    payload stops at ``max_payload_size``: a few kilobytes of signed
-    zeros would otherwise inflate to megabytes on every request.
+    """itsdangerous's URL-safe timed serializer, with the payload step written
+    out rather than inherited, so that it reads in one place and inflating
+    stops at ``max_payload_size``.
     """
 
+    #: The most a payload may hold, compressed or not: a few kilobytes of
+    #: signed zeros would otherwise inflate to megabytes on every request.
     max_payload_size = 64 * 1024
 
     #: Payloads shorter than this many bytes are not compressed. Setting up
@@ -381,16 +379,9 @@ def split_cookie(value: str) -> tuple[str, str, str]:
 class SignedCookieSessionInterface(SessionInterface):
     """Store the session in a cookie as signed JSON.
 
-    The session object is Flask's own :class:`SecureCookieSession` (with
-    the time it was signed), so ``session.modified`` and
-    ``session.accessed`` work as they do with the default interface: a
-    ``Set-Cookie`` header is sent only when the session changed or its
-    signature needs refreshing, and ``Vary: Cookie`` whenever it was read.
-
-    Keys come from ``SECRET_KEY`` (signs and verifies) and
-    ``SECRET_KEY_FALLBACKS`` (verify only, newest last). A cookie that
-    only a fallback key verifies is signed again with ``SECRET_KEY`` on
-    the same response, so a key rotation moves active users along.
+    ``SECRET_KEY`` signs and verifies; ``SECRET_KEY_FALLBACKS`` (newest
+    last, as in Flask) only verify, so that a key can be rotated without
+    signing everyone out.
     """
 
     #: Mixed into the signing key so that a signature made for the
@@ -475,6 +466,10 @@ class SignedCookieSessionInterface(SessionInterface):
             raise SessionConfigError(
                 f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
             )
+        self.check_cookie_attributes(app)
+
+    def check_cookie_attributes(self, app: Flask) -> None:
+        """Refuse cookie attributes that browsers would reject with the cookie."""
         name = self.get_cookie_name(app)
         secure = self.get_cookie_secure(app)
         samesite = self.get_cookie_samesite(app) or ""
@@ -519,10 +514,9 @@ class SignedCookieSessionInterface(SessionInterface):
         keys = self.signing_keys(app)
         cached_keys, serializers = self._serializer_cache
         if keys != cached_keys:
-            signer_kwargs = {
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            }
+            signer_kwargs = dict(
+                key_derivation=self.key_derivation, digest_method=self.digest_method
+            )
             serializers = tuple(
                 SessionSerializer(
                     key,
@@ -538,9 +532,8 @@ class SignedCookieSessionInterface(SessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``; ``None`` means Secure but in debug and testing.
 
-        Outside them the session must never travel unencrypted, and
-        :meth:`check_config` refuses ``False``. A development server speaks
-        plain HTTP, where some clients would not send a Secure cookie back.
+        A development server speaks plain HTTP, where some clients would not
+        send a Secure cookie back.
         """
         secure = app.config["SESSION_COOKIE_SECURE"]
         if secure is None:
@@ -717,9 +710,8 @@ class SignedCookieSessionInterface(SessionInterface):
     def restore_flashes(data: dict[str, Any]) -> bool:
         """Turn ``_flashes`` back into Flask's (category, message) tuples.
 
-        JSON has no tuples, so they arrive as lists. Anything other than a
-        list of two strings each is removed, as ``flash()`` could not add to
-        it. Returns False if something was removed.
+        Anything other than a list of two strings each is removed, as
+        ``flash()`` could not add to it. Returns False if it was.
         """
         if "_flashes" not in data:
             return True
