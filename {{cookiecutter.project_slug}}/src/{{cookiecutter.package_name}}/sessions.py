@@ -41,8 +41,6 @@ from itsdangerous.serializer import Serializer
 from werkzeug.http import dump_cookie
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from flask import Flask, Request, Response
 
 # Three or four dot-separated fields of the base64url alphabet; anything
@@ -80,19 +78,6 @@ class CookieTooLarge(RuntimeError):
     """
 
 
-def _refuse_constant(name: str) -> Any:
-    # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite_float(text: str) -> float:
-    # 1e400 is valid JSON, but Python would read it as inf.
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is out of range")
-    return number
-
-
 class StrictJSON:
     """Compact JSON that refuses what it would silently change.
 
@@ -107,6 +92,36 @@ class StrictJSON:
     lists.
     """
 
+    #: The largest integer that every JSON reader holds exactly. JavaScript
+    #: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
+    max_safe_integer = 2**53 - 1
+
+    # Nearly every value in a session is one of these, stored as it is; an
+    # exact type check lets the walk skip them without a call. Strings and
+    # integers are checked on the JSON text instead, see may_hold_unreadable.
+    plain_types = frozenset({str, int, bool, type(None)})
+    # What the closer walk still skips: these read back alike everywhere.
+    readable_types = frozenset({bool, type(None)})
+
+    # bytes.translate() table that turns each digit into "0" and anything
+    # else into a space, so that a run of 16 digits becomes sixteen_digits.
+    digits_as_zeros = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+    sixteen_digits = b"0" * len(str(max_safe_integer))
+    surrogate = re.compile("[\ud800-\udfff]")
+
+    @staticmethod
+    def _refuse_constant(name: str) -> Any:
+        # Python reads NaN and Infinity; JSON, and so JavaScript, do not.
+        raise ValueError(f"{name} is not JSON")
+
+    @staticmethod
+    def _finite_float(text: str) -> float:
+        # 1e400 is valid JSON, but Python would read it as inf.
+        number = float(text)
+        if not math.isfinite(number):
+            raise ValueError(f"{text} is out of range")
+        return number
+
     # Built once: json.dumps and json.loads build a new one on every call
     # that passes options.
     encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -116,11 +131,11 @@ class StrictJSON:
 
     @classmethod
     def dumps(cls, value: Any) -> str:
-        problem = _find_unstorable(value)
+        problem = cls.find_unstorable(value, cls.plain_types)
         if problem is None:
             text = cls.encoder.encode(value)
-            if _may_hold_unreadable(text):
-                problem = _find_unstorable(value, skip=ALWAYS_READABLE_TYPES)
+            if cls.may_hold_unreadable(text):
+                problem = cls.find_unstorable(value, cls.readable_types)
         if problem:
             raise TypeError(f"session{problem}")
         return text
@@ -128,105 +143,88 @@ class StrictJSON:
     @classmethod
     def loads(cls, text: str) -> Any:
         data = cls.decoder.decode(text)
-        if _may_hold_unreadable(text) and (
-            problem := _find_unstorable(data, skip=ALWAYS_READABLE_TYPES)
+        if cls.may_hold_unreadable(text) and (
+            problem := cls.find_unstorable(data, cls.readable_types)
         ):
             raise ValueError(f"session{problem}")
         return data
 
+    @classmethod
+    def may_hold_unreadable(cls, text: str) -> bool:
+        """Whether JSON text may hold a number or string others read differently.
 
-#: The largest integer that every JSON reader holds exactly. JavaScript
-#: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
-MAX_SAFE_INTEGER = 2**53 - 1
+        Looking at every number and string one by one would add a call per
+        value to every save and every load; this test of the whole text, in
+        a few calls that run in C, rules them out for nearly every session.
+        An integer beyond ``max_safe_integer`` has 16 digits or more, and a
+        lone surrogate is either in the text as it is, which UTF-8 cannot
+        encode, or escaped as ``\\udXXX`` after a backslash. Digits in a
+        string or any other escape also answer yes, and then the walk decides.
+        """
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return "\\" in text or cls.sixteen_digits in data.translate(cls.digits_as_zeros)
 
-# Nearly every value in a session is one of these, stored as it is; an
-# exact type check lets the walk below skip them without a call. Strings
-# and integers are checked on the JSON text instead, see _may_hold_unreadable.
-PLAIN_JSON_TYPES = frozenset({str, int, bool, type(None)})
-# What the closer walk still skips: these read back alike everywhere.
-ALWAYS_READABLE_TYPES = frozenset({bool, type(None)})
+    @classmethod
+    def find_unstorable(cls, value: Any, skip: frozenset[type]) -> str | None:
+        """Describe the first part of ``value`` that JSON cannot hold as it is.
 
-# bytes.translate() table that turns each digit into "0" and anything else
-# into a space, so that a run of 16 digits becomes SIXTEEN_DIGITS.
-DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
-SIXTEEN_DIGITS = b"0" * len(str(MAX_SAFE_INTEGER))
-# Half of a surrogate pair: a str may hold one, UTF-8 cannot encode it.
-SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _may_hold_unreadable(text: str) -> bool:
-    """Whether JSON text may hold a number or string others read differently.
-
-    Looking at every number and string one by one would add a call per
-    value to every save and every load; this test of the whole text, in
-    a few calls that run in C, rules them out for nearly every session. An
-    integer beyond ``MAX_SAFE_INTEGER`` has 16 digits or more, and a lone
-    surrogate is either in the text as it is, which UTF-8 cannot encode,
-    or escaped as ``\\udXXX`` after a backslash. Digits in a string or any
-    other escape also answer yes, and then the walk decides.
-    """
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return "\\" in text or SIXTEEN_DIGITS in data.translate(DIGITS_AS_ZEROS)
-
-
-def _find_unstorable(
-    value: Any, skip: frozenset[type] = PLAIN_JSON_TYPES
-) -> str | None:
-    """Describe the first part of ``value`` that JSON cannot hold as it is.
-
-    The description starts with where that part is, as subscripts such
-    as ``['cart'][2]``. They are added on the way back out of the
-    recursion, so that a session with nothing wrong, the usual case on
-    every request, costs no string formatting at all. Values of the
-    types in ``skip`` are passed over unseen.
-    """
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return (
-                    f" has the key {key!r}; JSON keys are strings, so it"
-                    f" would come back as {str(key)!r}. Use a string key."
-                )
-            if type(item) not in skip and (problem := _find_unstorable(item, skip)):
-                return f"[{key!r}]{problem}"
-        if str not in skip:
-            for key in value:
-                if problem := _find_unstorable(key, skip):
-                    return f" has a key that{problem}"
-        return None
-    if isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            if type(item) not in skip and (problem := _find_unstorable(item, skip)):
-                return f"[{index}]{problem}"
-        return None
-    if isinstance(value, str):
-        if not SURROGATE.search(value):
+        The description starts with where that part is, as subscripts such
+        as ``['cart'][2]``. They are added on the way back out of the
+        recursion, so that a session with nothing wrong, the usual case on
+        every request, costs no string formatting at all. Values of the
+        types in ``skip`` are passed over unseen.
+        """
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    return (
+                        f" has the key {key!r}; JSON keys are strings, so it"
+                        f" would come back as {str(key)!r}. Use a string key."
+                    )
+                if type(item) not in skip and (
+                    problem := cls.find_unstorable(item, skip)
+                ):
+                    return f"[{key!r}]{problem}"
+            if str not in skip:
+                for key in value:
+                    if problem := cls.find_unstorable(key, skip):
+                        return f" has a key that{problem}"
             return None
+        if isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                if type(item) not in skip and (
+                    problem := cls.find_unstorable(item, skip)
+                ):
+                    return f"[{index}]{problem}"
+            return None
+        if isinstance(value, str):
+            if not cls.surrogate.search(value):
+                return None
+            return (
+                f" is {value!r}, which holds half of a surrogate pair: UTF-8, and"
+                " so JSON text, cannot encode it."
+            )
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int):
+            if -cls.max_safe_integer <= value <= cls.max_safe_integer:
+                return None
+            return (
+                f" is {value}, beyond ±(2**53 - 1), which JavaScript would read"
+                " rounded. Store it as a string."
+            )
+        if isinstance(value, float):
+            if math.isfinite(value):
+                return None
+            return f" is {value!r}, which JSON cannot represent."
         return (
-            f" is {value!r}, which holds half of a surrogate pair: UTF-8, and so"
-            " JSON text, cannot encode it."
+            f" holds a {type(value).__name__}, which JSON cannot store. Store"
+            " str, int, float, bool, None, list or dict instead: a datetime as"
+            " .isoformat(), bytes as .hex(), a set as a sorted list."
         )
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-            return None
-        return (
-            f" is {value}, beyond ±(2**53 - 1), which JavaScript would read"
-            " rounded. Store it as a string."
-        )
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return None
-        return f" is {value!r}, which JSON cannot represent."
-    return (
-        f" holds a {type(value).__name__}, which JSON cannot store. Store"
-        " str, int, float, bool, None, list or dict instead: a datetime as"
-        " .isoformat(), bytes as .hex(), a set as a sorted list."
-    )
 
 
 def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
@@ -278,14 +276,13 @@ class SessionSigner(TimestampSigner):
 
 
 class SessionSerializer(URLSafeTimedSerializer):
-    """itsdangerous's URL-safe timed serializer, with the payload made explicit.
-
-    The payload step is written out here rather than inherited so that
-    it can be read in one place, and so that inflating a compressed
-    payload stops at ``max_payload_size``: a few kilobytes of signed
-    zeros would otherwise inflate to megabytes on every request.
+    """itsdangerous's URL-safe timed serializer, with the payload step written
+    out rather than inherited, so that it reads in one place and inflating
+    stops at ``max_payload_size``.
     """
 
+    #: The most a payload may hold, compressed or not: a few kilobytes of
+    #: signed zeros would otherwise inflate to megabytes on every request.
     max_payload_size = 64 * 1024
 
     #: Payloads shorter than this many bytes are not compressed. Setting up
@@ -382,16 +379,9 @@ def split_cookie(value: str) -> tuple[str, str, str]:
 class SignedCookieSessionInterface(SessionInterface):
     """Store the session in a cookie as signed JSON.
 
-    The session object is Flask's own :class:`SecureCookieSession` (with
-    the time it was signed), so ``session.modified`` and
-    ``session.accessed`` work as they do with the default interface: a
-    ``Set-Cookie`` header is sent only when the session changed or its
-    signature needs refreshing, and ``Vary: Cookie`` whenever it was read.
-
-    Keys come from ``SECRET_KEY`` (signs and verifies) and
-    ``SECRET_KEY_FALLBACKS`` (verify only, newest last). A cookie that
-    only a fallback key verifies is signed again with ``SECRET_KEY`` on
-    the same response, so a key rotation moves active users along.
+    ``SECRET_KEY`` signs and verifies; ``SECRET_KEY_FALLBACKS`` (newest
+    last, as in Flask) only verify, so that a key can be rotated without
+    signing everyone out.
     """
 
     #: Mixed into the signing key so that a signature made for the
@@ -454,11 +444,6 @@ class SignedCookieSessionInterface(SessionInterface):
                 " FLASK_SECRET_KEY environment variable (for example in .env) to"
                 f" the output of: {NEW_KEY_COMMAND}"
             )
-        first_problem = next(self._config_problems(app), None)
-        if first_problem is not None:
-            raise SessionConfigError(first_problem)
-
-    def _config_problems(self, app: Flask) -> Iterator[str]:
         keys = self.signing_keys(app)
         production = not (app.debug or app.testing)
         if production:
@@ -466,39 +451,45 @@ class SignedCookieSessionInterface(SessionInterface):
                 name = "SECRET_KEY" if index == 0 else "a key in SECRET_KEY_FALLBACKS"
                 length = len(key.encode() if isinstance(key, str) else key)
                 if length < self.min_key_length:
-                    yield (
+                    raise SessionConfigError(
                         f"{name} is {length} bytes; use at least"
                         f" {self.min_key_length} random bytes: {NEW_KEY_COMMAND}"
                     )
             if app.config["SESSION_COOKIE_SECURE"] is False:
-                yield (
+                raise SessionConfigError(
                     "SESSION_COOKIE_SECURE is False outside debug and testing, so the"
                     " session would travel over plain HTTP. Set it to True, or to"
                     " None for Secure everywhere but in debug and testing."
                 )
         refresh_after = self.get_refresh_after(app)
         if not isinstance(refresh_after, int | float) or not 0 <= refresh_after <= 1:
-            yield f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
+            raise SessionConfigError(
+                f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
+            )
+        self.check_cookie_attributes(app)
+
+    def check_cookie_attributes(self, app: Flask) -> None:
+        """Refuse cookie attributes that browsers would reject with the cookie."""
         name = self.get_cookie_name(app)
         secure = self.get_cookie_secure(app)
         samesite = self.get_cookie_samesite(app) or ""
         if samesite.lower() == "none" and not secure:
-            yield (
+            raise SessionConfigError(
                 "SESSION_COOKIE_SAMESITE is 'None' but the cookie is not Secure;"
                 " browsers reject that. Set SESSION_COOKIE_SECURE to True."
             )
         if name.startswith(("__Host-", "__Secure-")) and not secure:
-            yield (
+            raise SessionConfigError(
                 f"SESSION_COOKIE_NAME {name!r} needs a Secure cookie, or browsers"
                 " reject it. Set SESSION_COOKIE_SECURE to True."
             )
         if name.startswith("__Host-") and self.get_cookie_domain(app):
-            yield (
+            raise SessionConfigError(
                 f"SESSION_COOKIE_NAME {name!r} forbids a Domain; unset"
                 " SESSION_COOKIE_DOMAIN."
             )
         if name.startswith("__Host-") and self.get_cookie_path(app) != "/":
-            yield (
+            raise SessionConfigError(
                 f"SESSION_COOKIE_NAME {name!r} needs Path=/; set SESSION_COOKIE_PATH"
                 " to '/'."
             )
@@ -523,10 +514,9 @@ class SignedCookieSessionInterface(SessionInterface):
         keys = self.signing_keys(app)
         cached_keys, serializers = self._serializer_cache
         if keys != cached_keys:
-            signer_kwargs = {
-                "key_derivation": self.key_derivation,
-                "digest_method": self.digest_method,
-            }
+            signer_kwargs = dict(
+                key_derivation=self.key_derivation, digest_method=self.digest_method
+            )
             serializers = tuple(
                 SessionSerializer(
                     key,
@@ -542,9 +532,8 @@ class SignedCookieSessionInterface(SessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``; ``None`` means Secure but in debug and testing.
 
-        Outside them the session must never travel unencrypted, and
-        :meth:`check_config` refuses ``False``. A development server speaks
-        plain HTTP, where some clients would not send a Secure cookie back.
+        A development server speaks plain HTTP, where some clients would not
+        send a Secure cookie back.
         """
         secure = app.config["SESSION_COOKIE_SECURE"]
         if secure is None:
@@ -594,10 +583,7 @@ class SignedCookieSessionInterface(SessionInterface):
             raise InvalidSessionCookie(
                 "malformed: not three base64url fields", "malformed"
             )
-        if not _is_canonical_base64(value.rpartition(".")[2]):
-            # The last character of a base64 field has spare bits, which
-            # decoding ignores: without this check, four spellings of
-            # every signature would verify.
+        if not self.is_canonical_base64(value.rpartition(".")[2]):
             raise InvalidSessionCookie(
                 "malformed: the signature is not canonical", "malformed"
             )
@@ -610,7 +596,7 @@ class SignedCookieSessionInterface(SessionInterface):
             except SignatureExpired as error:
                 # Raised only once the signature matched, so no other
                 # key needs to be tried.
-                raise _expiry_error(error, max_age) from error
+                raise self.expiry_error(error, max_age) from error
             except BadSignature:
                 continue
             except BadPayload as error:
@@ -648,7 +634,7 @@ class SignedCookieSessionInterface(SessionInterface):
             # instance that does not know the new key yet must not sign its
             # users out for good. The next write replaces it.
             return self.session_class()
-        flashes_ok = _restore_flashes(cookie.data)
+        flashes_ok = self.restore_flashes(cookie.data)
         if not flashes_ok:
             app.logger.info("Dropped flash messages of the wrong shape.")
         session = self.session_class(cookie.data)
@@ -681,7 +667,7 @@ class SignedCookieSessionInterface(SessionInterface):
         # Caches must not hand one visitor's page, built from their
         # session, to another.
         if session.accessed or send:
-            add_vary_cookie(response)
+            self.add_vary_cookie(response)
 
     def cookie_header(
         self, app: Flask, session: SessionMixin, name: str, attributes: dict[str, Any]
@@ -705,66 +691,67 @@ class SignedCookieSessionInterface(SessionInterface):
             )
         return header
 
+    @staticmethod
+    def add_vary_cookie(response: Response) -> None:
+        """Add ``Cookie`` to the response's ``Vary`` header.
 
-def add_vary_cookie(response: Response) -> None:
-    """Add ``Cookie`` to the response's ``Vary`` header.
+        ``response.vary`` parses the header into a set and writes it back on
+        every change; on the usual response, which has no ``Vary`` yet, the
+        header is simply added, which is several times cheaper. ``getlist``
+        rather than ``in``: werkzeug answers ``in`` by raising and catching an
+        exception when the header is missing, the usual case here.
+        """
+        if response.headers.getlist("Vary"):
+            response.vary.add("Cookie")
+        else:
+            response.headers.add("Vary", "Cookie")
 
-    ``response.vary`` parses the header into a set and writes it back on
-    every change; on the usual response, which has no ``Vary`` yet, the
-    header is simply added, which is several times cheaper. ``getlist``
-    rather than ``in``: werkzeug answers ``in`` by raising and catching an
-    exception when the header is missing, the usual case here.
-    """
-    if response.headers.getlist("Vary"):
-        response.vary.add("Cookie")
-    else:
-        response.headers.add("Vary", "Cookie")
+    @staticmethod
+    def restore_flashes(data: dict[str, Any]) -> bool:
+        """Turn ``_flashes`` back into Flask's (category, message) tuples.
 
-
-def _restore_flashes(data: dict[str, Any]) -> bool:
-    """Turn ``_flashes`` back into Flask's (category, message) tuples.
-
-    JSON has no tuples, so they arrive as lists. Anything other than a
-    list of two strings each is removed, as ``flash()`` could not add to
-    it. Returns False if something was removed.
-    """
-    if "_flashes" not in data:
-        return True
-    flashes = data["_flashes"]
-    if isinstance(flashes, list) and all(
-        isinstance(pair, list)
-        and len(pair) == 2
-        and all(isinstance(text, str) for text in pair)
-        for pair in flashes
-    ):
-        data["_flashes"] = [tuple(pair) for pair in flashes]
-        return True
-    del data["_flashes"]
-    return False
-
-
-def _is_canonical_base64(field: str) -> bool:
-    """Whether the field is base64's one spelling of its bytes.
-
-    A length that leaves one character over cannot be base64 at all;
-    otherwise the spare low bits of the last character must be zero.
-    """
-    spare_bits = len(field) * 6 % 8
-    if spare_bits == 6:
+        Anything other than a list of two strings each is removed, as
+        ``flash()`` could not add to it. Returns False if it was.
+        """
+        if "_flashes" not in data:
+            return True
+        flashes = data["_flashes"]
+        if isinstance(flashes, list) and all(
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(text, str) for text in pair)
+            for pair in flashes
+        ):
+            data["_flashes"] = [tuple(pair) for pair in flashes]
+            return True
+        del data["_flashes"]
         return False
-    return BASE64URL.index(field[-1]) & ((1 << spare_bits) - 1) == 0
 
+    @staticmethod
+    def is_canonical_base64(field: str) -> bool:
+        """Whether the field is base64's one spelling of its bytes.
 
-def _expiry_error(error: SignatureExpired, max_age: int) -> InvalidSessionCookie:
-    now = datetime.now(UTC)
-    signed_at = error.date_signed or now
-    if signed_at > now:
-        ahead = math.ceil((signed_at - now).total_seconds())
+        The last character of a base64 field has spare bits, which decoding
+        ignores: without this check, four spellings of every signature would
+        verify. A length that leaves one character over is not base64 at all.
+        """
+        spare_bits = len(field) * 6 % 8
+        if spare_bits == 6:
+            return False
+        return BASE64URL.index(field[-1]) & ((1 << spare_bits) - 1) == 0
+
+    @staticmethod
+    def expiry_error(error: SignatureExpired, max_age: int) -> InvalidSessionCookie:
+        """Say whether a signature is too old or dated in the future."""
+        now = datetime.now(UTC)
+        signed_at = error.date_signed or now
+        if signed_at > now:
+            ahead = math.ceil((signed_at - now).total_seconds())
+            return InvalidSessionCookie(
+                f"future-dated: signed {ahead} s from now", "future"
+            )
         return InvalidSessionCookie(
-            f"future-dated: signed {ahead} s from now", "future"
+            f"expired: signed {int((now - signed_at).total_seconds())} s ago,"
+            f" the limit is {max_age} s",
+            "expired",
         )
-    return InvalidSessionCookie(
-        f"expired: signed {int((now - signed_at).total_seconds())} s ago,"
-        f" the limit is {max_age} s",
-        "expired",
-    )
