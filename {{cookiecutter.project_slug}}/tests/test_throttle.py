@@ -180,6 +180,12 @@ def test_case_and_width_variants_share_one_count(client, look_alike):
     assert login(client).status_code == 429
 
 
+def test_an_ipv6_zone_is_not_part_of_the_address(client):
+    fail(client, 5, address="fe80::1%" + "a-long-interface-name" * 4)
+
+    assert login(client, address="fe80:0:0:0:0:0:0:1").status_code == 429
+
+
 def test_the_address_is_counted_in_one_spelling(client):
     fail(client, 5, address="2001:db8:0:0:0:0:0:1")
 

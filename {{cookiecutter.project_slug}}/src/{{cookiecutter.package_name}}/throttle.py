@@ -39,10 +39,14 @@ def digest(username):
 
 
 def normal_address(address):
-    """The client's address in one spelling; anything else counts as unknown."""
+    """The client's address in one spelling; anything else counts as unknown.
+
+    An IPv6 zone (``fe80::1%eth0``) is dropped: it names the server's own
+    interface, not the client, and its length has no bound.
+    """
     try:
-        return ipaddress.ip_address(address).compressed
-    except ValueError:
+        return ipaddress.ip_address(address.partition("%")[0]).compressed
+    except (AttributeError, ValueError):
         return "unknown"
 
 
