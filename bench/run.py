@@ -241,7 +241,7 @@ def measure_test_client(package, rounds, chunk):
         assert response.status_code == 200, response.status
     path, headers = cases["write"]
     written = cookie_value(client.get(path, headers=headers).headers["Set-Cookie"])
-    assert app.session_interface.decode(app, written).data["visits"] == 2
+    assert app.session_interface.decode(app, written)["visits"] == 2
 
     def requests(path, headers):
         def run(count):
@@ -508,7 +508,7 @@ def session_routes(package):
     cookie = cookie_value(save_to_response(app, VISITOR))
 
     def written_once(body, written):
-        return app.session_interface.decode(app, written).data["visits"] == 2
+        return app.session_interface.decode(app, written)["visits"] == 2
 
     return {
         "write": Route("/bench/write", cookie, written_once),

@@ -8,6 +8,7 @@ import base64
 import json
 import re
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import pytest
 import time_machine
@@ -83,6 +84,22 @@ def saved_cookie(app, data):
         response = app.response_class()
         app.session_interface.save_session(app, session, response)
     return response.headers["Set-Cookie"].partition(";")[0].partition("=")[2]
+
+
+class CookieFields(NamedTuple):
+    payload: str
+    timestamp: str
+    signature: str
+
+
+def cookie_fields(value):
+    """A session cookie value's three fields; the payload keeps its leading dot."""
+    return CookieFields(*value.rsplit(".", 2))
+
+
+def as_json(data):
+    """``data`` as it reads back from JSON: the flashes' tuples become lists."""
+    return json.loads(json.dumps(data))
 
 
 def now():

@@ -363,7 +363,7 @@ def test_nginx_follows_a_key_rotation_given_in_its_environment(cluster, visitor)
 def session_data(cookie, key):
     """The data of the session cookie, which ``key`` must verify."""
     app = create_app({"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": []})
-    return app.session_interface.decode(app, cookie).data
+    return app.session_interface.decode(app, cookie)
 
 
 def verifies_with(cookie, key):

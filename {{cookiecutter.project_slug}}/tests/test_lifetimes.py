@@ -96,10 +96,8 @@ def test_an_ageing_signature_is_refreshed(app, client, permanent):
     response = client.get("/")
 
     assert "session=" in response.headers["Set-Cookie"]
-    assert (
-        app.session_interface.decode(app, helpers.session_cookie(client, app)).data
-        == data
-    )
+    cookie = helpers.session_cookie(client, app)
+    assert app.session_interface.decode(app, cookie) == data
 
 
 def test_the_refresh_point_is_configurable(app, client):

@@ -39,7 +39,7 @@ def test_decode_names_the_fallback_key(runner, app):
 
 
 def test_decode_says_when_the_payload_was_compressed(runner, app):
-    cookie = app.session_interface.get_serializers(app)[0].dumps({"notes": ["a"] * 99})
+    cookie = app.session_interface.encode(app, {"notes": ["a"] * 99})
 
     result = runner.invoke(args=["session", "decode", cookie])
 
@@ -80,7 +80,7 @@ def test_decode_unsafe_shows_a_forged_payload_marked_untrusted(runner):
     ("cookie", "says"),
     [
         ("not-a-cookie", "this is not a signed cookie at all"),
-        ("bm90IGpzb24.aVW5AA.c2lnbmF0dXJl", "it cannot be decoded"),
+        ("bm90IGpzb24.aVW5AA.c2lnbmF0dXJl", "undecodable payload"),
     ],
 )
 def test_decode_unsafe_says_when_there_is_nothing_to_show(runner, cookie, says):
@@ -220,7 +220,7 @@ def test_new_key_settings_rotate_without_logging_anyone_out(
 
     assert rotated.config["SECRET_KEY_FALLBACKS"] == [OLD_KEY, app.secret_key]
     decoded = rotated.session_interface.decode(rotated, current_cookie)
-    assert decoded.data == {"user_id": 1}
+    assert decoded == {"user_id": 1}
     assert decoded.key_index == 1
 
 

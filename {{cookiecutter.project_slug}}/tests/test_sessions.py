@@ -439,12 +439,12 @@ def test_cookie_attributes_follow_the_config(app, case):
         assert attribute not in header
 
 
-def test_serializers_are_built_once_per_set_of_keys(app):
+def test_signers_are_built_once_per_set_of_keys(app):
     interface = app.session_interface
 
-    assert interface.get_serializers(app) is interface.get_serializers(app)
+    assert interface.get_signers(app) is interface.get_signers(app)
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_SECRET]
-    assert len(interface.get_serializers(app)) == 2
+    assert len(interface.get_signers(app)) == 2
 
 
 class Refusal(NamedTuple):

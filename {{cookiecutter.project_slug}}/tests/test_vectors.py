@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+import helpers
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
     SignedCookieSessionInterface,
@@ -44,11 +45,10 @@ def test_the_interface_decodes_the_vector_as_expected(vector, time_machine):
             app.session_interface.decode(app, vector["cookie"])
         assert caught.value.kind == expected["error"]
     else:
-        cookie = app.session_interface.decode(app, vector["cookie"])
-        assert cookie.data == expected["payload"]
-        assert cookie.signed_at.timestamp() == expected["signed_at"]
-        assert cookie.compressed is expected["compressed"]
-        assert cookie.key_index == expected["key_index"]
+        session = app.session_interface.decode(app, vector["cookie"])
+        assert helpers.as_json(session) == expected["payload"]
+        assert session.signed_at.timestamp() == expected["signed_at"]
+        assert session.key_index == expected["key_index"]
 
 
 def test_the_vectors_cover_every_outcome():

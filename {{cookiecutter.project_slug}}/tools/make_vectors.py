@@ -30,7 +30,7 @@ from itsdangerous.encoding import base64_encode
 
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
-    SessionSerializer,
+    SessionSigner,
     SignedCookieSessionInterface,
 )
 
@@ -62,27 +62,28 @@ def make_app(secrets: list[str], salt: str = SALT) -> Flask:
     return app
 
 
-def serializer(secret: str = SECRET, salt: str = SALT) -> SessionSerializer:
-    """The serializer the interface signs with, for an app keyed with ``secret``."""
+def signer(secret: str = SECRET, salt: str = SALT) -> SessionSigner:
+    """The signer the interface signs with, for an app keyed with ``secret``."""
     app = make_app([secret], salt)
-    return app.session_interface.get_serializers(app)[0]
+    return app.session_interface.get_signers(app)[0]
 
 
 def mint(data: Any, secret: str = SECRET, salt: str = SALT, at: int = NOW) -> str:
     """Sign ``data`` as the interface does when it saves a session at ``at``."""
     with time_machine.travel(at, tick=False):
-        return serializer(secret, salt).dumps(data)
+        app = make_app([secret], salt)
+        return app.session_interface.encode(app, data)
 
 
 def sign_payload(payload: bytes, at: int = NOW) -> str:
     """Sign a raw payload field, to make cookies the interface would never write."""
     with time_machine.travel(at, tick=False):
-        return serializer().make_signer().sign(payload).decode()
+        return signer().sign(payload).decode()
 
 
 def sign_fields(payload_and_timestamp: bytes) -> str:
     """Sign fields as they are, without adding a timestamp."""
-    return Signer.sign(serializer().make_signer(), payload_and_timestamp).decode()
+    return Signer.sign(signer(), payload_and_timestamp).decode()
 
 
 def mint_flask_builtin(data: dict) -> str:
@@ -127,7 +128,7 @@ class Case(NamedTuple):
 
 PLAIN = mint({"user_id": 42, "_fresh": True})
 FLASHES = {"_flashes": [["success", "Your password was changed."]] * 6}
-TOO_BIG = b'{"a":"' + b"0" * (SessionSerializer.max_payload_size + 1) + b'"}'
+TOO_BIG = b'{"a":"' + b"0" * (SignedCookieSessionInterface.max_payload_size + 1) + b'"}'
 
 CASES = [
     Case("plain", "A small session: plain JSON, not compressed.", PLAIN, "valid"),
@@ -352,14 +353,14 @@ def outcome(case: Case) -> dict[str, Any]:
     with time_machine.travel(NOW, tick=False):
         app = make_app(list(case.secrets), case.salt)
         try:
-            cookie = app.session_interface.decode(app, case.cookie)
+            session = app.session_interface.decode(app, case.cookie)
         except InvalidSessionCookie as error:
             return {"error": error.kind}
     return {
-        "payload": cookie.data,
-        "signed_at": int(cookie.signed_at.timestamp()),
-        "compressed": cookie.compressed,
-        "key_index": cookie.key_index,
+        "payload": dict(session),
+        "signed_at": int(session.signed_at.timestamp()),
+        "compressed": case.cookie.startswith("."),
+        "key_index": session.key_index,
     }
 
 
@@ -392,7 +393,7 @@ def render() -> str:
             "serializer": "itsdangerous URLSafeTimedSerializer",
             "key_derivation": "django-concat: SHA1(salt + 'signer' + secret)",
             "digest": "HMAC-SHA1",
-            "max_payload_size": SessionSerializer.max_payload_size,
+            "max_payload_size": SignedCookieSessionInterface.max_payload_size,
         },
         "vectors": [vector(case) for case in CASES],
     }

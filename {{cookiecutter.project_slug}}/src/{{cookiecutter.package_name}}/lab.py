@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from .forms import CookieForm
-from .sessions import InvalidSessionCookie
+from .pages import describe_cookie
 
 bp = Blueprint("lab", __name__)
 
@@ -12,31 +12,14 @@ bp = Blueprint("lab", __name__)
 def lab():
     """Judge a cookie value the way the server judges the one it receives."""
     interface = current_app.session_interface
+    name = interface.get_cookie_name(current_app)
     form = CookieForm()
     verdict = None
     if form.validate_on_submit():
-        verdict = judge(interface, form.cookie.data)
+        # Only reads: the lab never signs anything, so it cannot be used to
+        # mint a session.
+        verdict = describe_cookie(interface, name, form.cookie.data)
     elif request.method == "GET":
         # Start from the visitor's own cookie, ready to be changed.
-        form.cookie.data = request.cookies.get(interface.get_cookie_name(current_app))
+        form.cookie.data = request.cookies.get(name)
     return render_template("lab.html", form=form, verdict=verdict)
-
-
-def judge(interface, value):
-    """What the server makes of a cookie value, as plain data for the page.
-
-    Only reads: the lab never signs anything, so it cannot be used to
-    mint a session.
-    """
-    try:
-        cookie = interface.decode(current_app, value)
-    except InvalidSessionCookie as error:
-        return {"kind": error.kind, "reason": str(error)}
-    return {
-        "kind": "valid",
-        "key_index": cookie.key_index,
-        "json": cookie.pretty_json(),
-        "signed_at": cookie.signed_at,
-        "age": cookie.age_seconds,
-        "compressed": cookie.compressed,
-    }

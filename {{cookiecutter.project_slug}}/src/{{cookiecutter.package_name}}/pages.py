@@ -1,11 +1,14 @@
 {% if cookiecutter.teaching_pages -%}
 """The home page and the session viewer."""
 
+import json
+from datetime import UTC, datetime
+
 from flask import Blueprint, current_app, render_template, request
 
 from .auth import login_deadline
 from .rotation import rotations
-from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
+from .sessions import COOKIE_SHAPE, InvalidSessionCookie
 {%- else -%}
 """The home page."""
 
@@ -41,30 +44,35 @@ def viewer():
 
 
 def describe_cookie(interface, name, value):
-    """Everything the viewer shows about one cookie value, as plain data."""
+    """Everything the viewer and the lab show about one cookie value, as plain data.
+
+    ``kind`` is ``"valid"`` or the reason's code, as
+    :class:`~.sessions.InvalidSessionCookie` gives it.
+    """
     report = {
         "size": len(name) + 1 + len(value),
         "budget": current_app.config["MAX_COOKIE_SIZE"],
-        "parts": split_cookie(value) if COOKIE_SHAPE.fullmatch(value) else None,
+        "parts": value.rsplit(".", 2) if COOKIE_SHAPE.fullmatch(value) else None,
     }
     try:
-        cookie = interface.decode(current_app, value)
+        session = interface.decode(current_app, value)
     except InvalidSessionCookie as error:
-        report["error"] = str(error)
+        report.update(kind=error.kind, error=str(error))
         return report
-    lifetime = current_app.permanent_session_lifetime
+    signed_at = session.signed_at
     report.update(
+        kind="valid",
         error=None,
-        json=cookie.pretty_json(),
-        compressed=cookie.compressed,
-        key_index=cookie.key_index,
-        signed_at=cookie.signed_at,
-        age_seconds=cookie.age_seconds,
-        expires_at=cookie.signed_at + lifetime,
-        permanent=cookie.data.get("_permanent", False),
+        json=json.dumps(session, indent=2, sort_keys=True, ensure_ascii=False),
+        compressed=value.startswith("."),
+        key_index=session.key_index,
+        signed_at=signed_at,
+        age_seconds=int((datetime.now(UTC) - signed_at).total_seconds()),
+        expires_at=signed_at + current_app.permanent_session_lifetime,
+        permanent=session.get("_permanent", False),
         refresh_after=interface.get_refresh_after(current_app),
-        absolute_deadline=login_deadline(cookie.data),
-        csrf_token=cookie.data.get("csrf_token"),
+        absolute_deadline=login_deadline(session),
+        csrf_token=session.get("csrf_token"),
     )
     return report
 {%- endif %}

@@ -3,13 +3,13 @@
 import json
 import re
 import secrets
+from datetime import UTC, datetime
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from itsdangerous import BadPayload
 
-from .sessions import COOKIE_SHAPE, InvalidSessionCookie, split_cookie
+from .sessions import COOKIE_SHAPE, InvalidSessionCookie
 
 # What a terminal would act on rather than show: control characters (C0,
 # DEL, C1: cursor moves, colours, window titles), the bidirectional marks,
@@ -47,7 +47,7 @@ def decode_command(cookie, unsafe):
         if unsafe:
             show_untrusted(interface, cookie)
         raise click.ClickException(escaped(str(error))) from None
-    age = session.age_seconds
+    age = int((datetime.now(UTC) - session.signed_at).total_seconds())
     index = session.key_index
     if index == 0:
         key = "SECRET_KEY, the current key"
@@ -58,8 +58,8 @@ def decode_command(cookie, unsafe):
         f"Signed at:     {session.signed_at:%Y-%m-%d %H:%M:%S} UTC ({age} s ago,"
         f" valid for {interface.get_max_age(current_app) - age} s more)"
     )
-    click.echo(f"Compressed:    {'yes' if session.compressed else 'no'}")
-    click.echo(escaped_json(session.pretty_json()))
+    click.echo(f"Compressed:    {'yes' if cookie.startswith('.') else 'no'}")
+    click.echo(escaped_json(session))
 
 
 def read_cookie():
@@ -78,8 +78,8 @@ def escaped(text):
     return UNSHOWABLE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
-def escaped_json(text):
-    """Indented JSON ``text`` with its UNSHOWABLE characters escaped.
+def escaped_json(data):
+    """``data`` as indented JSON, with its UNSHOWABLE characters escaped.
 
     Escaping them all (``ensure_ascii=True``) would also hide every
     accented letter. ``json`` already escapes C0 characters in strings,
@@ -87,6 +87,7 @@ def escaped_json(text):
     ``\\uXXXX`` is the same character in JSON, so the output still
     parses to the same data.
     """
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
     return "\n".join(escaped(line) for line in text.split("\n"))
 
 
@@ -95,19 +96,14 @@ def show_untrusted(interface, cookie):
     if not COOKIE_SHAPE.fullmatch(cookie):
         click.echo("No payload to show: this is not a signed cookie at all.")
         return
-    payload = split_cookie(cookie)[0]
-    # The first serializer has the size limit and the format; its key is unused.
-    serializer = interface.get_serializers(current_app)[0]
+    payload = cookie.rsplit(".", 2)[0]
     try:
-        data = serializer.load_payload(payload.encode("ascii"))
-    except BadPayload as error:
-        reason = escaped(str(error))
-        click.echo(f"No payload to show: it cannot be decoded ({reason}).")
+        data = interface.load_payload(payload.encode("ascii"))
+    except InvalidSessionCookie as error:
+        click.echo(f"No payload to show: {escaped(str(error))}.")
         return
     click.echo("UNTRUSTED: this cookie did not verify. Anyone could have written this:")
-    click.echo(
-        escaped_json(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
-    )
+    click.echo(escaped_json(data))
 
 
 @session_cli.command("new-key")

@@ -2,9 +2,13 @@
 
 Flask's default session already lives in a signed cookie. This interface
 keeps that idea and changes what is inside: plain JSON that JavaScript, a
-proxy or a person can read, signed as itsdangerous signs by default
-(``[.]payload.timestamp.signature``; the README takes it apart). The data
-is *signed, not encrypted*: never put a secret in the session.
+proxy or a person can read, signed as itsdangerous signs by default::
+
+    [.]payload.timestamp.signature
+
+The payload is the session's JSON in base64url; a leading dot marks one
+that zlib made shorter. The data is *signed, not encrypted*: never put a
+secret in the session.
 
 This module imports nothing else from the project, so it can be copied
 into any Flask 3.1 app::
@@ -17,7 +21,6 @@ into any Flask 3.1 app::
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import json
@@ -25,19 +28,11 @@ import math
 import re
 import zlib
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
-from itsdangerous import (
-    BadData,
-    BadPayload,
-    BadSignature,
-    SignatureExpired,
-    TimestampSigner,
-    URLSafeTimedSerializer,
-)
+from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner
 from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
-from itsdangerous.serializer import Serializer
 from werkzeug.http import dump_cookie
 
 if TYPE_CHECKING:
@@ -59,9 +54,8 @@ class SessionConfigError(RuntimeError):
 class InvalidSessionCookie(ValueError):
     """A session cookie that cannot be trusted. The message says why.
 
-    ``kind`` names the reason for programs: ``"malformed"``,
-    ``"bad-signature"``, ``"expired"`` or ``"future"``, the codes of the
-    shared test vectors.
+    ``kind`` names the reason for programs, as the shared test vectors do:
+    ``"malformed"``, ``"bad-signature"``, ``"expired"`` or ``"future"``.
     """
 
     def __init__(self, message: str, kind: str) -> None:
@@ -98,9 +92,9 @@ class StrictJSON:
 
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
-    # integers are checked on the JSON text instead, see may_hold_unreadable.
+    # integers are checked on the JSON text instead (may_hold_unreadable),
+    # and only when that fails does the closer walk look at them.
     plain_types = frozenset({str, int, bool, type(None)})
-    # What the closer walk still skips: these read back alike everywhere.
     readable_types = frozenset({bool, type(None)})
 
     # bytes.translate() table that turns each digit into "0" and anything
@@ -227,15 +221,6 @@ class StrictJSON:
         )
 
 
-def describe_largest_keys(data: dict[str, Any], count: int = 3) -> str:
-    """Name the keys that take the most room, for size error messages."""
-    sizes = sorted(
-        ((len(json.dumps(value, default=repr)), key) for key, value in data.items()),
-        reverse=True,
-    )
-    return ", ".join(f"{key!r} ({size} bytes)" for size, key in sizes[:count])
-
-
 class SessionSigner(TimestampSigner):
     """itsdangerous's timestamp signer, with the work on its key done once.
 
@@ -244,136 +229,40 @@ class SessionSigner(TimestampSigner):
     both depend on the key alone. Here they are done when the signer is
     built, and each signature starts from a copy of the prepared HMAC: the
     same bytes, for less work on every request. The algorithm is always
-    itsdangerous's default, an HMAC over ``digest_method``.
+    itsdangerous's default, an HMAC over ``digest_method``, and a signer
+    holds one key, the newest it is given: the interface keeps one signer
+    per key, to tell which key verified a cookie.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Newest key first: it signs, and it is the likeliest to verify.
-        self.prepared_macs = [
-            hmac.new(self.derive_key(key), digestmod=self.digest_method)
-            for key in reversed(self.secret_keys)
-        ]
+        self.prepared_mac = hmac.new(self.derive_key(), digestmod=self.digest_method)
 
-    def _mac(self, prepared: Any, value: bytes) -> bytes:
-        mac = prepared.copy()
-        mac.update(value)
+    def digest(self, value: str | bytes) -> bytes:
+        mac = self.prepared_mac.copy()
+        mac.update(want_bytes(value))
         return mac.digest()
 
     def get_signature(self, value: str | bytes) -> bytes:
-        return base64_encode(self._mac(self.prepared_macs[0], want_bytes(value)))
+        return base64_encode(self.digest(value))
 
     def verify_signature(self, value: str | bytes, sig: str | bytes) -> bool:
         try:
-            signature = base64_decode(sig)
+            return hmac.compare_digest(base64_decode(sig), self.digest(value))
         except BadData:
             return False
-        value = want_bytes(value)
-        for prepared in self.prepared_macs:
-            if hmac.compare_digest(signature, self._mac(prepared, value)):
-                return True
-        return False
-
-
-class SessionSerializer(URLSafeTimedSerializer):
-    """itsdangerous's URL-safe timed serializer, with the payload step written
-    out rather than inherited, so that it reads in one place and inflating
-    stops at ``max_payload_size``.
-    """
-
-    #: The most a payload may hold, compressed or not: a few kilobytes of
-    #: signed zeros would otherwise inflate to megabytes on every request.
-    max_payload_size = 64 * 1024
-
-    #: Payloads shorter than this many bytes are not compressed. Setting up
-    #: zlib costs more than signing a small session, and what it could save
-    #: there is a few dozen bytes of a cookie far below the 4 KB limit
-    #: (sessions of ids and numbers rarely repeat enough to save any).
-    compress_min_size = 64
-
-    default_signer = SessionSigner
-
-    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
-        """The signer for ``salt``; the one for this serializer's salt is kept.
-
-        itsdangerous builds a new signer for every ``dumps`` and ``loads``.
-        """
-        if salt is None or salt == self.salt:
-            return self._signer
-        return super().make_signer(salt)
-
-    @functools.cached_property
-    def _signer(self) -> TimestampSigner:
-        return super().make_signer()
-
-    def dump_payload(self, obj: Any) -> bytes:
-        payload = Serializer.dump_payload(self, obj)
-        if len(payload) > self.max_payload_size:
-            raise CookieTooLarge(
-                f"The session's JSON is {len(payload)} bytes, over the"
-                f" {self.max_payload_size}-byte limit on what a cookie may inflate"
-                f" to. Largest keys: {describe_largest_keys(obj)}."
-            )
-        if len(payload) >= self.compress_min_size:
-            compressed = zlib.compress(payload)
-            if len(compressed) < len(payload) - 1:
-                return b"." + base64_encode(compressed)
-        return base64_encode(payload)
-
-    def load_payload(self, payload: bytes, *args: Any, **kwargs: Any) -> Any:
-        if not payload.startswith(b"."):
-            return super().load_payload(payload, *args, **kwargs)
-        try:
-            inflater = zlib.decompressobj()
-            inflated = inflater.decompress(
-                base64_decode(payload[1:]), self.max_payload_size
-            )
-        except (BadData, zlib.error) as error:
-            raise BadPayload("the compressed payload is corrupt") from error
-        if inflater.unconsumed_tail or not inflater.eof:
-            raise BadPayload(
-                f"the compressed payload inflates past {self.max_payload_size} bytes"
-                " or is cut short"
-            )
-        # Skip the mixin, which would try to inflate a second time.
-        return Serializer.load_payload(self, inflated, *args, **kwargs)
 
 
 class SignedSession(SecureCookieSession):
-    """Flask's session dict with change tracking, plus when it was signed."""
+    """Flask's session dict with change tracking, and what its cookie proved."""
 
     #: When the cookie this session was read from was signed; None for a
     #: session that did not come from a valid cookie.
     signed_at: datetime | None = None
 
-
-class SessionCookie(NamedTuple):
-    """A session cookie whose signature and age have been checked.
-
-    A named tuple rather than a dataclass: every request makes one, and a
-    tuple is the cheapest object to make.
-    """
-
-    data: dict[str, Any]
-    signed_at: datetime
-    compressed: bool
-    #: 0 when ``SECRET_KEY`` verified it; n for the n-th newest fallback key.
-    key_index: int
-
-    @property
-    def age_seconds(self) -> int:
-        """Whole seconds since it was signed."""
-        return int((datetime.now(UTC) - self.signed_at).total_seconds())
-
-    def pretty_json(self) -> str:
-        """The data as people read it: indented, keys sorted, text as it is."""
-        return json.dumps(self.data, indent=2, sort_keys=True, ensure_ascii=False)
-
-
-def split_cookie(value: str) -> tuple[str, str, str]:
-    """Split a cookie into its payload, timestamp and signature fields."""
-    payload, timestamp, signature = value.rsplit(".", 2)
-    return payload, timestamp, signature
+    #: Which key verified that cookie: 0 for ``SECRET_KEY``, n for the n-th
+    #: newest of ``SECRET_KEY_FALLBACKS``.
+    key_index: int = 0
 
 
 class SignedCookieSessionInterface(SessionInterface):
@@ -386,8 +275,8 @@ class SignedCookieSessionInterface(SessionInterface):
 
     #: Mixed into the signing key so that a signature made for the
     #: session cannot be replayed as one for another purpose that uses
-    #: the same secret key. The value of the seed snippet, the "better
-    #: client-side sessions" Flask snippet this module grew from.
+    #: the same secret key. The value of the "better client-side sessions"
+    #: Flask snippet that this module grew from.
     salt = "cookie-session"
 
     #: The hash behind the HMAC. SHA-1 is itsdangerous's default; HMAC
@@ -400,11 +289,20 @@ class SignedCookieSessionInterface(SessionInterface):
     #: verify here, nor ours there.
     key_derivation = "django-concat"
 
-    #: Turns the session dict into text and back.
+    #: Turns the session dict into JSON text and back.
     serializer = StrictJSON
 
     #: The session object: Flask's dict with change tracking.
     session_class = SignedSession
+
+    #: The most a payload may hold, compressed or not: a few kilobytes of
+    #: signed zeros would otherwise inflate to megabytes on every request.
+    max_payload_size = 64 * 1024
+
+    #: Payloads shorter than this many bytes are not compressed. Setting up
+    #: zlib costs more than signing a small session, and what it could save
+    #: there is a few dozen bytes of a cookie far below the 4 KB limit.
+    compress_min_size = 64
 
     #: SameSite when ``SESSION_COOKIE_SAMESITE`` is unset. ``"Lax"``
     #: keeps the cookie off cross-site POSTs, a first wall against CSRF.
@@ -422,8 +320,8 @@ class SignedCookieSessionInterface(SessionInterface):
     refresh_after = 0.5
 
     def __init__(self) -> None:
-        # (keys, serializers): built once per set of keys, not per request.
-        self._serializer_cache: tuple[tuple[Any, ...], tuple[Any, ...]] = ((), ())
+        # (keys, signers): built once per set of keys, not per request.
+        self._signers: tuple[tuple[Any, ...], tuple[SessionSigner, ...]] = ((), ())
 
     def init_app(self, app: Flask) -> None:
         """Check the app's session settings at start-up, then use this interface."""
@@ -445,11 +343,10 @@ class SignedCookieSessionInterface(SessionInterface):
                 f" the output of: {NEW_KEY_COMMAND}"
             )
         keys = self.signing_keys(app)
-        production = not (app.debug or app.testing)
-        if production:
+        if not (app.debug or app.testing):
             for index, key in enumerate(keys):
                 name = "SECRET_KEY" if index == 0 else "a key in SECRET_KEY_FALLBACKS"
-                length = len(key.encode() if isinstance(key, str) else key)
+                length = len(want_bytes(key))
                 if length < self.min_key_length:
                     raise SessionConfigError(
                         f"{name} is {length} bytes; use at least"
@@ -505,29 +402,21 @@ class SignedCookieSessionInterface(SessionInterface):
             )
         return (app.secret_key, *reversed(fallbacks))
 
-    def get_serializers(self, app: Flask) -> tuple[SessionSerializer, ...]:
-        """One serializer per key, in the order of :meth:`signing_keys`.
-
-        One per key, rather than one holding every key, so that
-        :meth:`decode` can tell which key verified a cookie.
-        """
+    def get_signers(self, app: Flask) -> tuple[SessionSigner, ...]:
+        """One signer per key, in the order of :meth:`signing_keys`."""
         keys = self.signing_keys(app)
-        cached_keys, serializers = self._serializer_cache
-        if keys != cached_keys:
-            signer_kwargs = dict(
-                key_derivation=self.key_derivation, digest_method=self.digest_method
-            )
-            serializers = tuple(
-                SessionSerializer(
+        if keys != self._signers[0]:
+            signers = tuple(
+                SessionSigner(
                     key,
                     salt=self.salt,
-                    serializer=self.serializer,
-                    signer_kwargs=signer_kwargs,
+                    key_derivation=self.key_derivation,
+                    digest_method=self.digest_method,
                 )
                 for key in keys
             )
-            self._serializer_cache = (keys, serializers)
-        return serializers
+            self._signers = (keys, signers)
+        return self._signers[1]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``; ``None`` means Secure but in debug and testing.
@@ -546,6 +435,15 @@ class SignedCookieSessionInterface(SessionInterface):
     def get_refresh_after(self, app: Flask) -> float:
         return app.config.get("SESSION_REFRESH_AFTER", self.refresh_after)
 
+    def get_max_age(self, app: Flask) -> int:
+        """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
+
+        The browser is told the same through ``Expires`` for permanent
+        sessions, but a browser can be lied to; the signed timestamp
+        cannot.
+        """
+        return int(app.permanent_session_lifetime.total_seconds())
+
     def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
         """Send the cookie if the session changed, or if its signature is ageing.
 
@@ -563,21 +461,51 @@ class SignedCookieSessionInterface(SessionInterface):
         age = datetime.now(UTC) - signed_at
         return age > app.permanent_session_lifetime * self.get_refresh_after(app)
 
-    def get_max_age(self, app: Flask) -> int:
-        """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
+    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
+        if not app.secret_key:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        try:
+            return self.decode(app, value)
+        except InvalidSessionCookie as error:
+            app.logger.info("Ignored the session cookie: %s", error)
+            # Left in the browser, as Flask leaves it: in a key rotation, an
+            # instance that does not know the new key yet must not sign its
+            # users out for good. The next write replaces it.
+            return self.session_class()
 
-        The browser is told the same through ``Expires`` for permanent
-        sessions, but a browser can be lied to; the signed timestamp
-        cannot.
-        """
-        return int(app.permanent_session_lifetime.total_seconds())
-
-    def decode(self, app: Flask, value: str) -> SessionCookie:
-        """Verify a cookie value and return what it holds.
+    def decode(self, app: Flask, value: str) -> SignedSession:
+        """Verify a cookie value and return the session it holds.
 
         Raises :class:`InvalidSessionCookie` with the reason when the
         cookie is malformed, forged, expired, signed in the future, or
         does not hold a JSON object.
+        """
+        payload, signed_at, key_index = self.verify(app, value)
+        data = self.load_payload(payload)
+        if not isinstance(data, dict):
+            raise InvalidSessionCookie(
+                f"the payload is a JSON {type(data).__name__}, not an object",
+                "malformed",
+            )
+        flashes_kept = self.restore_flashes(data)
+        if not flashes_kept:
+            app.logger.info("Dropped flash messages of the wrong shape.")
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        session.key_index = key_index
+        # Marked changed so that the response signs it with SECRET_KEY, and
+        # without any flashes that were dropped.
+        session.modified = key_index > 0 or not flashes_kept
+        return session
+
+    def verify(self, app: Flask, value: str) -> tuple[bytes, datetime, int]:
+        """Check a cookie's signature and age, trying each key in turn.
+
+        Returns its payload field, when it was signed, and the index of the
+        key that verified it in :meth:`signing_keys`.
         """
         if not COOKIE_SHAPE.fullmatch(value):
             raise InvalidSessionCookie(
@@ -588,9 +516,9 @@ class SignedCookieSessionInterface(SessionInterface):
                 "malformed: the signature is not canonical", "malformed"
             )
         max_age = self.get_max_age(app)
-        for key_index, serializer in enumerate(self.get_serializers(app)):
+        for key_index, signer in enumerate(self.get_signers(app)):
             try:
-                data, signed_at = serializer.loads(
+                payload, signed_at = signer.unsign(
                     value, max_age=max_age, return_timestamp=True
                 )
             except SignatureExpired as error:
@@ -599,112 +527,38 @@ class SignedCookieSessionInterface(SessionInterface):
                 raise self.expiry_error(error, max_age) from error
             except BadSignature:
                 continue
-            except BadPayload as error:
-                # The JSON error, when there is one, says what is wrong.
-                reason = error.original_error or error
-                raise InvalidSessionCookie(
-                    f"undecodable payload: {reason}", "malformed"
-                ) from error
             except (OverflowError, ValueError, OSError) as error:
                 # A signed timestamp too far out to be a date.
                 raise InvalidSessionCookie(
                     "malformed: the timestamp is out of range", "malformed"
                 ) from error
-            if not isinstance(data, dict):
-                raise InvalidSessionCookie(
-                    f"the payload is a JSON {type(data).__name__}, not an object",
-                    "malformed",
-                )
-            return SessionCookie(data, signed_at, value.startswith("."), key_index)
+            return payload, signed_at, key_index
         raise InvalidSessionCookie(
             "bad signature: no current or fallback key made it", "bad-signature"
         )
 
-    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
-        if not app.secret_key:
-            return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return self.session_class()
+    def load_payload(self, payload: bytes) -> Any:
+        """The data in a payload field; it inflates to :attr:`max_payload_size` at most."""
+        compressed = payload.startswith(b".")
         try:
-            cookie = self.decode(app, value)
-        except InvalidSessionCookie as error:
-            app.logger.info("Ignored the session cookie: %s", error)
-            # Left in the browser, as Flask leaves it: in a key rotation, an
-            # instance that does not know the new key yet must not sign its
-            # users out for good. The next write replaces it.
-            return self.session_class()
-        flashes_ok = self.restore_flashes(cookie.data)
-        if not flashes_ok:
-            app.logger.info("Dropped flash messages of the wrong shape.")
-        session = self.session_class(cookie.data)
-        session.signed_at = cookie.signed_at
-        # Marked changed so that the response signs it with SECRET_KEY, and
-        # without any flashes that were dropped.
-        session.modified = cookie.key_index > 0 or not flashes_ok
-        return session
-
-    def save_session(
-        self, app: Flask, session: SessionMixin, response: Response
-    ) -> None:
-        name = self.get_cookie_name(app)
-        attributes = {
-            "domain": self.get_cookie_domain(app),
-            "path": self.get_cookie_path(app),
-            "secure": self.get_cookie_secure(app),
-            "samesite": self.get_cookie_samesite(app),
-            "httponly": self.get_cookie_httponly(app),
-            "partitioned": self.get_cookie_partitioned(app),
-        }
-        # An emptied session deletes the cookie; any other is sent when it
-        # changed or its signature is ageing.
-        send = session.modified if not session else self.should_set_cookie(app, session)
-        if send and not session:
-            response.delete_cookie(name, **attributes)
-        elif send:
-            header = self.cookie_header(app, session, name, attributes)
-            response.headers.add("Set-Cookie", header)
-        # Caches must not hand one visitor's page, built from their
-        # session, to another.
-        if session.accessed or send:
-            self.add_vary_cookie(response)
-
-    def cookie_header(
-        self, app: Flask, session: SessionMixin, name: str, attributes: dict[str, Any]
-    ) -> str:
-        """The ``Set-Cookie`` value for ``session``, or :exc:`CookieTooLarge`."""
-        value = self.get_serializers(app)[0].dumps(dict(session))
-        header = dump_cookie(
-            name,
-            value,
-            expires=self.get_expiration_time(app, session),
-            max_size=0,  # checked below, as an error rather than a warning
-            **attributes,
-        )
-        max_size = app.config["MAX_COOKIE_SIZE"]
-        if len(header) > max_size:
-            raise CookieTooLarge(
-                f"The session cookie would be {len(header)} bytes; browsers drop"
-                f" cookies over {max_size}. Largest keys:"
-                f" {describe_largest_keys(dict(session))}. Keep large data on the"
-                " server (in the database) and only its id in the session."
-            )
-        return header
-
-    @staticmethod
-    def add_vary_cookie(response: Response) -> None:
-        """Add ``Cookie`` to the response's ``Vary`` header.
-
-        ``response.vary`` parses the header into a set and writes it back on
-        every change; on the usual response, which has no ``Vary`` yet, the
-        header is simply added, which is several times cheaper. ``getlist``
-        rather than ``in``: werkzeug answers ``in`` by raising and catching an
-        exception when the header is missing, the usual case here.
-        """
-        if response.headers.getlist("Vary"):
-            response.vary.add("Cookie")
-        else:
-            response.headers.add("Vary", "Cookie")
+            text = base64_decode(payload[1:] if compressed else payload)
+            if compressed:
+                inflater = zlib.decompressobj()
+                text = inflater.decompress(text, self.max_payload_size)
+                if inflater.unconsumed_tail or not inflater.eof:
+                    raise ValueError(
+                        f"the compressed payload inflates past {self.max_payload_size}"
+                        " bytes or is cut short"
+                    )
+            return self.serializer.loads(text.decode("utf-8"))
+        except zlib.error as error:
+            raise InvalidSessionCookie(
+                "undecodable payload: the compressed payload is corrupt", "malformed"
+            ) from error
+        except (BadData, ValueError) as error:
+            raise InvalidSessionCookie(
+                f"undecodable payload: {error}", "malformed"
+            ) from error
 
     @staticmethod
     def restore_flashes(data: dict[str, Any]) -> bool:
@@ -755,3 +609,91 @@ class SignedCookieSessionInterface(SessionInterface):
             f" the limit is {max_age} s",
             "expired",
         )
+
+    def save_session(
+        self, app: Flask, session: SessionMixin, response: Response
+    ) -> None:
+        name = self.get_cookie_name(app)
+        attributes = {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "samesite": self.get_cookie_samesite(app),
+            "httponly": self.get_cookie_httponly(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+        # An emptied session deletes the cookie; any other is sent when it
+        # changed or its signature is ageing.
+        send = session.modified if not session else self.should_set_cookie(app, session)
+        if send and not session:
+            response.delete_cookie(name, **attributes)
+        elif send:
+            header = self.cookie_header(app, session, name, attributes)
+            response.headers.add("Set-Cookie", header)
+        # Caches must not hand one visitor's page, built from their
+        # session, to another.
+        if session.accessed or send:
+            self.add_vary_cookie(response)
+
+    def cookie_header(
+        self, app: Flask, session: SessionMixin, name: str, attributes: dict[str, Any]
+    ) -> str:
+        """The ``Set-Cookie`` value for ``session``, or :exc:`CookieTooLarge`."""
+        header = dump_cookie(
+            name,
+            self.encode(app, dict(session)),
+            expires=self.get_expiration_time(app, session),
+            max_size=0,  # checked below, as an error rather than a warning
+            **attributes,
+        )
+        max_size = app.config["MAX_COOKIE_SIZE"]
+        if len(header) > max_size:
+            raise CookieTooLarge(
+                f"The session cookie would be {len(header)} bytes; browsers drop"
+                f" cookies over {max_size}. Largest keys:"
+                f" {self.largest_keys(session)}. Keep large data on the"
+                " server (in the database) and only its id in the session."
+            )
+        return header
+
+    def encode(self, app: Flask, data: dict[str, Any]) -> str:
+        """Sign ``data`` with ``SECRET_KEY`` as a cookie value."""
+        payload = self.dump_payload(data)
+        return self.get_signers(app)[0].sign(payload).decode("ascii")
+
+    def dump_payload(self, data: dict[str, Any]) -> bytes:
+        """``data`` as JSON in base64url, compressed and dotted if zlib saves room."""
+        payload = self.serializer.dumps(data).encode("utf-8")
+        if len(payload) > self.max_payload_size:
+            raise CookieTooLarge(
+                f"The session's JSON is {len(payload)} bytes, over the"
+                f" {self.max_payload_size}-byte limit on what a cookie may inflate"
+                f" to. Largest keys: {self.largest_keys(data)}."
+            )
+        if len(payload) >= self.compress_min_size:
+            compressed = zlib.compress(payload)
+            # The dot that marks it costs about a byte.
+            if len(compressed) < len(payload) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(payload)
+
+    @staticmethod
+    def largest_keys(data: SessionMixin | dict[str, Any], count: int = 3) -> str:
+        """Name the keys that take the most room, for size error messages."""
+        size = {key: len(json.dumps(data[key], default=repr)) for key in data}
+        largest = sorted(size, key=size.get, reverse=True)[:count]
+        return ", ".join(f"{key!r} ({size[key]} bytes)" for key in largest)
+
+    @staticmethod
+    def add_vary_cookie(response: Response) -> None:
+        """Add ``Cookie`` to the response's ``Vary`` header.
+
+        ``response.vary`` parses the header and writes it back; when there is
+        no ``Vary`` yet, the usual case, adding the header is several times
+        cheaper. ``getlist``, because werkzeug answers ``in`` for a missing
+        header by raising and catching an exception.
+        """
+        if response.headers.getlist("Vary"):
+            response.vary.add("Cookie")
+        else:
+            response.headers.add("Vary", "Cookie")
