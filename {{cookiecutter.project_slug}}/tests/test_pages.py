@@ -88,6 +88,17 @@ def test_viewer_takes_the_cookie_apart(client, auth, app):
     assert "Absolute deadline" in page
 
 
+def test_viewer_measures_against_the_browsers_limit_when_the_check_is_off(
+    client, auth, app
+):
+    app.config["MAX_COOKIE_SIZE"] = 0
+    auth.login()
+
+    page = client.get("/session").get_data(as_text=True)
+
+    assert " of 4093 bytes" in page
+
+
 def test_viewer_marks_the_compression_flag(client, auth, app):
     auth.login()
     payload = helpers.session_cookie(client, app).rsplit(".", 2)[0]

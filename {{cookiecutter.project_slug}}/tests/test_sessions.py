@@ -360,6 +360,16 @@ def test_an_oversized_cookie_raises_and_names_the_largest_keys(app):
             app.session_interface.save_session(app, session, response)
 
 
+def test_a_max_cookie_size_of_zero_turns_the_size_check_off(app):
+    # As it turns off Flask's own warning: the app has chosen its limit.
+    app.config["MAX_COOKIE_SIZE"] = 0
+    value = secrets.token_urlsafe(4000)
+
+    cookie = helpers.saved_cookie(app, {"big": value})
+
+    assert app.session_interface.decode(app, cookie) == {"big": value}
+
+
 def test_reading_the_session_adds_vary_cookie(client):
     assert "Cookie" in client.get("/read").headers["Vary"]
 

@@ -16,6 +16,12 @@ from flask import Blueprint, render_template
 {%- endif %}
 
 bp = Blueprint("pages", __name__)
+{%- if cookiecutter.teaching_pages %}
+
+# Flask's default MAX_COOKIE_SIZE, just under the 4096 bytes of name and
+# value that browsers keep in one cookie.
+BROWSER_COOKIE_LIMIT = 4093
+{%- endif %}
 
 
 @bp.route("/")
@@ -51,7 +57,8 @@ def describe_cookie(interface, name, value):
     """
     report = {
         "size": len(name) + 1 + len(value),
-        "budget": current_app.config["MAX_COOKIE_SIZE"],
+        # 0 turns the app's check off, not the browsers' limit.
+        "budget": current_app.config["MAX_COOKIE_SIZE"] or BROWSER_COOKIE_LIMIT,
         "parts": value.rsplit(".", 2) if COOKIE_SHAPE.fullmatch(value) else None,
     }
     try:

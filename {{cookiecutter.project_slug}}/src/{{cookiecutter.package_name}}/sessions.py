@@ -646,8 +646,9 @@ class SignedCookieSessionInterface(SessionInterface):
             max_size=0,  # checked below, as an error rather than a warning
             **attributes,
         )
+        # 0 turns the check off, as it turns off Flask's warning.
         max_size = app.config["MAX_COOKIE_SIZE"]
-        if len(header) > max_size:
+        if max_size and len(header) > max_size:
             raise CookieTooLarge(
                 f"The session cookie would be {len(header)} bytes; browsers drop"
                 f" cookies over {max_size}. Largest keys:"
