@@ -37,8 +37,8 @@ _M.DEFAULT_SALT = "cookie-session"
 _M.DEFAULT_MAX_AGE = 7 * 24 * 60 * 60
 -- The app's SESSION_ABSOLUTE_LIFETIME (create_app): 30 days.
 _M.DEFAULT_MAX_LOGIN_AGE = 30 * 24 * 60 * 60
--- SignedCookieSessionInterface.max_payload_size: inflating stops here, so that a few
--- signed kilobytes of zeros cannot become megabytes on every request.
+-- The interface's max_payload_size: inflating stops here, so that a few signed
+-- kilobytes of zeros cannot become megabytes on every request.
 _M.MAX_PAYLOAD_SIZE = 64 * 1024
 
 -- The largest integer a JavaScript number holds exactly, written out for

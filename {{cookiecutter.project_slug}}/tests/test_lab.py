@@ -34,6 +34,19 @@ def test_lab_judges_a_valid_cookie_and_names_the_current_key(client, app):
     assert "&#34;user_id&#34;: 7" in page
 
 
+def test_lab_says_how_old_a_valid_cookie_is_and_that_it_was_compressed(
+    client, time_machine
+):
+    time_machine.move_to(1_767_225_600, tick=False)
+    cookie = helpers.mint({"notes": ["a"] * 99}, signed_at=1_767_225_600 - 30)
+
+    verdict, page = judge(client, cookie)
+
+    assert verdict == "valid"
+    assert cookie.startswith(".")
+    assert "30 seconds ago, and its payload was compressed" in " ".join(page.split())
+
+
 def test_lab_names_the_fallback_key_that_verified(client, app):
     app.config["SECRET_KEY_FALLBACKS"] = [OLD_KEY, "the newest old key, long enough"]
 

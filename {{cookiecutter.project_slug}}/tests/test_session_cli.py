@@ -1,3 +1,4 @@
+import base64
 import json
 import re
 
@@ -76,12 +77,21 @@ def test_decode_unsafe_shows_a_forged_payload_marked_untrusted(runner):
     assert "Error: bad signature" in result.output
 
 
+# A payload nested deeper than Python's JSON reader goes.
+TOO_DEEP = base64.urlsafe_b64encode(b"[" * 5000).decode().rstrip("=")
+
+
 @pytest.mark.parametrize(
     ("cookie", "says"),
     [
         ("not-a-cookie", "this is not a signed cookie at all"),
         ("bm90IGpzb24.aVW5AA.c2lnbmF0dXJl", "undecodable payload"),
+        (
+            f"{TOO_DEEP}.aVW5AA.c2lnbmF0dXJl",
+            "undecodable payload: maximum recursion depth",
+        ),
     ],
+    ids=["not a cookie", "not JSON", "nested too deep"],
 )
 def test_decode_unsafe_says_when_there_is_nothing_to_show(runner, cookie, says):
     result = runner.invoke(args=["session", "decode", "--unsafe", cookie])

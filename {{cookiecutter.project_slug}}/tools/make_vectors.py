@@ -5,7 +5,8 @@ Every cookie is made by real code with the clock frozen: this project's
 the seed snippet's serializer (the seed snippet is the "better client-side
 sessions" Flask snippet this project grew from, which signs with
 itsdangerous's defaults). Every expected outcome is what the
-interface's ``decode()`` says about the cookie at the vector's time; each
+interface's ``decode()`` says about the cookie at the vector's time (and
+whether the cookie is compressed, which its leading dot says); each
 case also states the outcome it is meant to show, and the script stops
 rather than write a vector that does not show it.
 

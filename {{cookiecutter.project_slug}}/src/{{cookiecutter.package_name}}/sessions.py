@@ -36,10 +36,12 @@ from itsdangerous.encoding import base64_decode, base64_encode, want_bytes
 from werkzeug.http import dump_cookie
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from flask import Flask, Request, Response
 
-# Three or four dot-separated fields of the base64url alphabet; anything
-# else is not worth handing to the signer.
+# Three fields of the base64url alphabet, the first after a dot when it is
+# compressed; anything else is not worth handing to the signer.
 COOKIE_SHAPE = re.compile(r"\.?[\w-]+\.[\w-]+\.[\w-]+", re.ASCII)
 
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -92,9 +94,9 @@ class StrictJSON:
 
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
-    # integers are checked on the JSON text instead (may_hold_unreadable),
-    # and only when that fails does the closer walk look at them.
+    # integers are checked on the JSON text instead (may_hold_unreadable).
     plain_types = frozenset({str, int, bool, type(None)})
+    # What the closer walk still skips: these read back alike everywhere.
     readable_types = frozenset({bool, type(None)})
 
     # bytes.translate() table that turns each digit into "0" and anything
@@ -229,13 +231,15 @@ class SessionSigner(TimestampSigner):
     both depend on the key alone. Here they are done when the signer is
     built, and each signature starts from a copy of the prepared HMAC: the
     same bytes, for less work on every request. The algorithm is always
-    itsdangerous's default, an HMAC over ``digest_method``, and a signer
-    holds one key, the newest it is given: the interface keeps one signer
-    per key, to tell which key verified a cookie.
+    itsdangerous's default, an HMAC over ``digest_method``.
+
+    Unlike itsdangerous's signer, it holds a single key.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if len(self.secret_keys) != 1:
+            raise TypeError("SessionSigner holds one key; make one signer per key.")
         self.prepared_mac = hmac.new(self.derive_key(), digestmod=self.digest_method)
 
     def digest(self, value: str | bytes) -> bytes:
@@ -301,7 +305,8 @@ class SignedCookieSessionInterface(SessionInterface):
 
     #: Payloads shorter than this many bytes are not compressed. Setting up
     #: zlib costs more than signing a small session, and what it could save
-    #: there is a few dozen bytes of a cookie far below the 4 KB limit.
+    #: there is a few dozen bytes of a cookie far below the 4 KB limit
+    #: (sessions of ids and numbers rarely repeat enough to save any).
     compress_min_size = 64
 
     #: SameSite when ``SESSION_COOKIE_SAMESITE`` is unset. ``"Lax"``
@@ -321,7 +326,7 @@ class SignedCookieSessionInterface(SessionInterface):
 
     def __init__(self) -> None:
         # (keys, signers): built once per set of keys, not per request.
-        self._signers: tuple[tuple[Any, ...], tuple[SessionSigner, ...]] = ((), ())
+        self._signer_cache: tuple[tuple, tuple[SessionSigner, ...]] = ((), ())
 
     def init_app(self, app: Flask) -> None:
         """Check the app's session settings at start-up, then use this interface."""
@@ -361,7 +366,8 @@ class SignedCookieSessionInterface(SessionInterface):
         refresh_after = self.get_refresh_after(app)
         if not isinstance(refresh_after, int | float) or not 0 <= refresh_after <= 1:
             raise SessionConfigError(
-                f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0 to 1."
+                f"SESSION_REFRESH_AFTER is {refresh_after!r}; use a fraction from 0"
+                " to 1."
             )
         self.check_cookie_attributes(app)
 
@@ -403,9 +409,14 @@ class SignedCookieSessionInterface(SessionInterface):
         return (app.secret_key, *reversed(fallbacks))
 
     def get_signers(self, app: Flask) -> tuple[SessionSigner, ...]:
-        """One signer per key, in the order of :meth:`signing_keys`."""
+        """One signer per key, in the order of :meth:`signing_keys`.
+
+        One per key, rather than one holding every key, so that
+        :meth:`verify` can tell which key verified a cookie.
+        """
         keys = self.signing_keys(app)
-        if keys != self._signers[0]:
+        cached_keys, signers = self._signer_cache
+        if keys != cached_keys:
             signers = tuple(
                 SessionSigner(
                     key,
@@ -415,8 +426,8 @@ class SignedCookieSessionInterface(SessionInterface):
                 )
                 for key in keys
             )
-            self._signers = (keys, signers)
-        return self._signers[1]
+            self._signer_cache = (keys, signers)
+        return signers
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """``SESSION_COOKIE_SECURE``; ``None`` means Secure but in debug and testing.
@@ -477,11 +488,14 @@ class SignedCookieSessionInterface(SessionInterface):
             return self.session_class()
 
     def decode(self, app: Flask, value: str) -> SignedSession:
-        """Verify a cookie value and return the session it holds.
+        """Verify a cookie value and return the session Flask gets from it.
 
         Raises :class:`InvalidSessionCookie` with the reason when the
         cookie is malformed, forged, expired, signed in the future, or
-        does not hold a JSON object.
+        does not hold a JSON object. Flash messages come back as Flask's
+        tuples; flashes of another shape are dropped and logged. The
+        session is marked changed, so that the response signs it again,
+        when a fallback key verified it or flashes were dropped.
         """
         payload, signed_at, key_index = self.verify(app, value)
         data = self.load_payload(payload)
@@ -496,8 +510,6 @@ class SignedCookieSessionInterface(SessionInterface):
         session = self.session_class(data)
         session.signed_at = signed_at
         session.key_index = key_index
-        # Marked changed so that the response signs it with SECRET_KEY, and
-        # without any flashes that were dropped.
         session.modified = key_index > 0 or not flashes_kept
         return session
 
@@ -537,50 +549,6 @@ class SignedCookieSessionInterface(SessionInterface):
             "bad signature: no current or fallback key made it", "bad-signature"
         )
 
-    def load_payload(self, payload: bytes) -> Any:
-        """The data in a payload field; it inflates to :attr:`max_payload_size` at most."""
-        compressed = payload.startswith(b".")
-        try:
-            text = base64_decode(payload[1:] if compressed else payload)
-            if compressed:
-                inflater = zlib.decompressobj()
-                text = inflater.decompress(text, self.max_payload_size)
-                if inflater.unconsumed_tail or not inflater.eof:
-                    raise ValueError(
-                        f"the compressed payload inflates past {self.max_payload_size}"
-                        " bytes or is cut short"
-                    )
-            return self.serializer.loads(text.decode("utf-8"))
-        except zlib.error as error:
-            raise InvalidSessionCookie(
-                "undecodable payload: the compressed payload is corrupt", "malformed"
-            ) from error
-        except (BadData, ValueError) as error:
-            raise InvalidSessionCookie(
-                f"undecodable payload: {error}", "malformed"
-            ) from error
-
-    @staticmethod
-    def restore_flashes(data: dict[str, Any]) -> bool:
-        """Turn ``_flashes`` back into Flask's (category, message) tuples.
-
-        Anything other than a list of two strings each is removed, as
-        ``flash()`` could not add to it. Returns False if it was.
-        """
-        if "_flashes" not in data:
-            return True
-        flashes = data["_flashes"]
-        if isinstance(flashes, list) and all(
-            isinstance(pair, list)
-            and len(pair) == 2
-            and all(isinstance(text, str) for text in pair)
-            for pair in flashes
-        ):
-            data["_flashes"] = [tuple(pair) for pair in flashes]
-            return True
-        del data["_flashes"]
-        return False
-
     @staticmethod
     def is_canonical_base64(field: str) -> bool:
         """Whether the field is base64's one spelling of its bytes.
@@ -609,6 +577,50 @@ class SignedCookieSessionInterface(SessionInterface):
             f" the limit is {max_age} s",
             "expired",
         )
+
+    def load_payload(self, payload: bytes) -> Any:
+        """The data a payload field holds, whatever it holds.
+
+        It checks no signature, and anything it cannot read, however it was
+        made, raises :class:`InvalidSessionCookie`. A compressed payload
+        inflates to :attr:`max_payload_size` bytes at most.
+        """
+        compressed = payload.startswith(b".")
+        try:
+            data = base64_decode(payload[1:] if compressed else payload)
+            if compressed:
+                inflater = zlib.decompressobj()
+                data = inflater.decompress(data, self.max_payload_size)
+                if inflater.unconsumed_tail or not inflater.eof:
+                    limit = self.max_payload_size
+                    raise ValueError(f"it inflates past {limit} bytes or is cut short")
+            return self.serializer.loads(data.decode("utf-8"))
+        # RecursionError: JSON nested deeper than Python's stack allows.
+        except (BadData, zlib.error, ValueError, RecursionError) as error:
+            raise InvalidSessionCookie(
+                f"undecodable payload: {error}", "malformed"
+            ) from error
+
+    @staticmethod
+    def restore_flashes(data: dict[str, Any]) -> bool:
+        """Turn ``_flashes`` back into Flask's (category, message) tuples.
+
+        Anything other than a list of two strings each is removed, as
+        ``flash()`` could not add to it. Returns False if it was.
+        """
+        if "_flashes" not in data:
+            return True
+        flashes = data["_flashes"]
+        if isinstance(flashes, list) and all(
+            isinstance(pair, list)
+            and len(pair) == 2
+            and all(isinstance(text, str) for text in pair)
+            for pair in flashes
+        ):
+            data["_flashes"] = [tuple(pair) for pair in flashes]
+            return True
+        del data["_flashes"]
+        return False
 
     def save_session(
         self, app: Flask, session: SessionMixin, response: Response
@@ -673,17 +685,17 @@ class SignedCookieSessionInterface(SessionInterface):
             )
         if len(payload) >= self.compress_min_size:
             compressed = zlib.compress(payload)
-            # The dot that marks it costs about a byte.
+            # The dot that marks it costs a byte.
             if len(compressed) < len(payload) - 1:
                 return b"." + base64_encode(compressed)
         return base64_encode(payload)
 
     @staticmethod
-    def largest_keys(data: SessionMixin | dict[str, Any], count: int = 3) -> str:
+    def largest_keys(data: Mapping[str, Any], count: int = 3) -> str:
         """Name the keys that take the most room, for size error messages."""
-        size = {key: len(json.dumps(data[key], default=repr)) for key in data}
-        largest = sorted(size, key=size.get, reverse=True)[:count]
-        return ", ".join(f"{key!r} ({size[key]} bytes)" for key in largest)
+        sizes = {key: len(json.dumps(data[key], default=repr)) for key in data}
+        largest = sorted(sizes, key=sizes.get, reverse=True)[:count]
+        return ", ".join(f"{key!r} ({sizes[key]} bytes)" for key in largest)
 
     @staticmethod
     def add_vary_cookie(response: Response) -> None:

@@ -11,7 +11,7 @@
 // shape the server's COOKIE_SHAPE accepts.
 const COOKIE_SHAPE = /^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-// The server stops inflating a payload here (SignedCookieSessionInterface.max_payload_size),
+// The server stops inflating a payload here (the interface's max_payload_size),
 // so that a few signed kilobytes of zeros cannot become megabytes.
 export const MAX_PAYLOAD_SIZE = 64 * 1024;
 
