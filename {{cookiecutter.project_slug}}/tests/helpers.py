@@ -109,6 +109,9 @@ def now():
 def mint(data, secret=TEST_SECRET_KEY, salt="cookie-session", signed_at=None):
     """Sign ``data`` the way the seed snippet does: itsdangerous's defaults.
 
+    The seed snippet is the "better client-side sessions" Flask snippet
+    this project grew from; its cookies and ours are the same format.
+
     ``signed_at`` (seconds since 1970) dates the signature, to make
     cookies that are old or from the future.
     """

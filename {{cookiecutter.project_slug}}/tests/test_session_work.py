@@ -74,8 +74,9 @@ def test_a_changed_session_sends_one_cookie_that_holds_the_change(client):
     response = client.get("/write")
 
     (header,) = response.headers.getlist("Set-Cookie")
-    seed = URLSafeTimedSerializer(SECRET, salt="cookie-session")
-    assert seed.loads(header.partition(";")[0].partition("=")[2]) == {"visits": 2}
+    reader = URLSafeTimedSerializer(SECRET, salt="cookie-session")
+    value = header.partition(";")[0].partition("=")[2]
+    assert reader.loads(value) == {"visits": 2}
 
 
 def test_an_unchanged_session_is_read_but_not_sent_again(client):
