@@ -40,6 +40,10 @@ _M.DEFAULT_MAX_LOGIN_AGE = 30 * 24 * 60 * 60
 -- The interface's max_payload_size: inflating stops here, so that a few signed
 -- kilobytes of zeros cannot become megabytes on every request.
 _M.MAX_PAYLOAD_SIZE = 64 * 1024
+-- The interface's StrictJSON.max_depth: how deep arrays and objects may nest,
+-- the session itself being the first level. Every reader of the format keeps
+-- this limit, since each one's own gives up at another depth.
+_M.MAX_DEPTH = 64
 
 -- The largest integer a JavaScript number holds exactly, written out for
 -- comparing decimal digits: 2^53 - 1.
@@ -48,9 +52,9 @@ local MAX_SAFE_INTEGER_DIGITS = "9007199254740991"
 -- input at a time never holds more than some 260 KB beyond the limit.
 local INFLATE_CHUNK = 256
 
--- Three or four dot-separated fields of the base64url alphabet, the shape
--- sessions.py's COOKIE_SHAPE accepts, captured as payload, timestamp and
--- signature; \z, unlike $, refuses a final newline.
+-- Three fields of the base64url alphabet, the first after a dot when it is
+-- compressed: the shape sessions.py's COOKIE_SHAPE accepts, captured as
+-- payload, timestamp and signature; \z, unlike $, refuses a final newline.
 local COOKIE_SHAPE = [[^(\.?[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\z]]
 -- Never JSON, and cjson would stop reading at a NUL and ignore the rest.
 local CONTROL_CHARACTER = [=[[\x00-\x08\x0b\x0c\x0e-\x1f]]=]
@@ -67,6 +71,8 @@ local JSON_TOKEN = [["(?:[^"\\]++|\\.)*+"|-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]
 -- and JavaScript's parsers refuse them, so this one must too.
 local json = cjson.new()
 json.decode_invalid_numbers(false)
+-- cjson counts the outermost object as the first level, as the format does.
+json.decode_max_depth(_M.MAX_DEPTH)
 
 local function failure(kind, detail)
     return nil, kind, kind == "malformed" and "malformed: " .. detail or detail

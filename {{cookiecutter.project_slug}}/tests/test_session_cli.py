@@ -77,8 +77,8 @@ def test_decode_unsafe_shows_a_forged_payload_marked_untrusted(runner):
     assert "Error: bad signature" in result.output
 
 
-# A payload nested deeper than Python's JSON reader goes.
-TOO_DEEP = base64.urlsafe_b64encode(b"[" * 5000).decode().rstrip("=")
+# A payload nested one level deeper than the format allows.
+TOO_DEEP = base64.urlsafe_b64encode(b"[" * 65 + b"]" * 65).decode().rstrip("=")
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ TOO_DEEP = base64.urlsafe_b64encode(b"[" * 5000).decode().rstrip("=")
         ("bm90IGpzb24.aVW5AA.c2lnbmF0dXJl", "undecodable payload"),
         (
             f"{TOO_DEEP}.aVW5AA.c2lnbmF0dXJl",
-            "undecodable payload: maximum recursion depth",
+            "undecodable payload: session[0]",
         ),
     ],
     ids=["not a cookie", "not JSON", "nested too deep"],

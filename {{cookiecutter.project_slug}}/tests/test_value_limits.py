@@ -4,7 +4,8 @@ JavaScript reads every number as a double, so an integer beyond
 ±(2**53 - 1) comes back as another number there; a string holding half
 of a surrogate pair has no UTF-8 form, so nothing outside Python can read
 it. The session refuses to write either and refuses a cookie that holds
-one, whoever signed it.
+one, whoever signed it. Each JSON reader also stops at its own depth of
+nesting, so the format sets one limit that every reader keeps.
 """
 
 import json
@@ -15,7 +16,7 @@ from flask import session
 from itsdangerous import URLSafeTimedSerializer
 
 import helpers
-from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie
+from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, StrictJSON
 
 LARGEST = 2**53 - 1
 
@@ -80,6 +81,36 @@ def test_a_signed_cookie_holding_an_unreadable_value_is_malformed(app, value):
 
     assert caught.value.kind == "malformed"
     assert "session['name'] is " in str(caught.value)
+
+
+def nested(levels):
+    """Empty lists nested ``levels`` levels deep."""
+    value = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_a_session_may_nest_as_deep_as_the_limit(app):
+    # The session's own object is the first level.
+    data = {"a": nested(StrictJSON.max_depth - 1)}
+
+    cookie = helpers.saved_cookie(app, data)
+
+    assert app.session_interface.decode(app, cookie) == data
+
+
+def test_saving_a_session_nested_past_the_limit_says_so(app):
+    with pytest.raises(TypeError, match="nests deeper than 64 levels"):
+        helpers.saved_cookie(app, {"a": nested(StrictJSON.max_depth)})
+
+
+def test_a_signed_cookie_nested_past_the_limit_is_malformed(app):
+    with pytest.raises(InvalidSessionCookie) as caught:
+        app.session_interface.decode(app, mint({"a": nested(StrictJSON.max_depth)}))
+
+    assert caught.value.kind == "malformed"
+    assert "nests deeper than 64 levels" in str(caught.value)
 
 
 @pytest.mark.parametrize("value", UNREADABLE)

@@ -43,6 +43,7 @@ NOW = 1767225600
 #: expired cases are near the limit rather than years past it.
 MAX_AGE = 3600
 SALT = SignedCookieSessionInterface.salt
+MAX_DEPTH = SignedCookieSessionInterface.serializer.max_depth
 SECRET = "vector secret: the current key, 32 bytes or more"
 FALLBACK = "vector secret: the previous key, also long enough"
 OLDEST = "vector secret: the key before that, long enough too"
@@ -111,6 +112,15 @@ def flip_last_bits(field: str) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     last = alphabet.index(field[-1])
     return field[:-1] + alphabet[last ^ 1]
+
+
+def nested(levels: int) -> bytes:
+    """A JSON object holding lists nested to ``levels`` levels, itself the first.
+
+    The innermost list holds a number: Lua reads an empty list and an empty
+    object alike, and would write it back as an object.
+    """
+    return b'{"a":' + b"[" * (levels - 1) + b"0" + b"]" * (levels - 1) + b"}"
 
 
 def b64(data: bytes) -> str:
@@ -335,6 +345,21 @@ CASES = [
         "malformed",
     ),
     Case(
+        "nested to the depth limit",
+        "Lists nested 64 levels deep, counting the session's object: the"
+        " deepest that every reader accepts.",
+        sign_payload(base64_encode(nested(MAX_DEPTH))),
+        "valid",
+    ),
+    Case(
+        "nested past the depth limit",
+        "One level deeper. Each reader's own limit lies elsewhere (Python's"
+        " near a thousand levels, JavaScript's far beyond), so the format sets"
+        " one.",
+        sign_payload(base64_encode(nested(MAX_DEPTH + 1))),
+        "malformed",
+    ),
+    Case(
         "signature of impossible length",
         "A signature field of a length that leaves one base64 character over.",
         replace_field(PLAIN, 2, PLAIN.rsplit(".", 1)[1] + "AA"),
@@ -395,6 +420,7 @@ def render() -> str:
             "key_derivation": "django-concat: SHA1(salt + 'signer' + secret)",
             "digest": "HMAC-SHA1",
             "max_payload_size": SignedCookieSessionInterface.max_payload_size,
+            "max_depth": MAX_DEPTH,
         },
         "vectors": [vector(case) for case in CASES],
     }

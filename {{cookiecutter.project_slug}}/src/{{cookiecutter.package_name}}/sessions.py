@@ -92,6 +92,12 @@ class StrictJSON:
     #: reads numbers as doubles, which turn 2**53 + 1 into 2**53.
     max_safe_integer = 2**53 - 1
 
+    #: How deep lists and objects may nest, the session itself being the
+    #: first level. Python's reader gives up somewhere past a thousand
+    #: levels, depending on the stack in use, and JavaScript's much later;
+    #: a limit of the format's own makes every reader refuse the same text.
+    max_depth = 64
+
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
     # integers are checked on the JSON text instead (may_hold_unreadable).
@@ -139,9 +145,13 @@ class StrictJSON:
     @classmethod
     def loads(cls, text: str) -> Any:
         data = cls.decoder.decode(text)
-        if cls.may_hold_unreadable(text) and (
-            problem := cls.find_unstorable(data, cls.readable_types)
-        ):
+        problem = None
+        if cls.may_hold_unreadable(text):
+            problem = cls.find_unstorable(data, cls.readable_types)
+        elif text.count("[") + text.count("{") > cls.max_depth:
+            # Fewer brackets than that cannot nest too deep; more may.
+            problem = cls.find_unstorable(data, cls.plain_types)
+        if problem:
             raise ValueError(f"session{problem}")
         return data
 
@@ -164,16 +174,25 @@ class StrictJSON:
         return "\\" in text or cls.sixteen_digits in data.translate(cls.digits_as_zeros)
 
     @classmethod
-    def find_unstorable(cls, value: Any, skip: frozenset[type]) -> str | None:
+    def too_deep(cls) -> str:
+        return f" nests deeper than {cls.max_depth} levels."
+
+    @classmethod
+    def find_unstorable(
+        cls, value: Any, skip: frozenset[type], depth: int = 1
+    ) -> str | None:
         """Describe the first part of ``value`` that JSON cannot hold as it is.
 
         The description starts with where that part is, as subscripts such
         as ``['cart'][2]``. They are added on the way back out of the
         recursion, so that a session with nothing wrong, the usual case on
         every request, costs no string formatting at all. Values of the
-        types in ``skip`` are passed over unseen.
+        types in ``skip`` are passed over unseen; ``depth`` is the level of
+        ``value``, counted as for :attr:`max_depth`.
         """
         if isinstance(value, dict):
+            if depth > cls.max_depth:
+                return cls.too_deep()
             for key, item in value.items():
                 if not isinstance(key, str):
                     return (
@@ -181,7 +200,7 @@ class StrictJSON:
                         f" would come back as {str(key)!r}. Use a string key."
                     )
                 if type(item) not in skip and (
-                    problem := cls.find_unstorable(item, skip)
+                    problem := cls.find_unstorable(item, skip, depth + 1)
                 ):
                     return f"[{key!r}]{problem}"
             if str not in skip:
@@ -190,9 +209,11 @@ class StrictJSON:
                         return f" has a key that{problem}"
             return None
         if isinstance(value, list | tuple):
+            if depth > cls.max_depth:
+                return cls.too_deep()
             for index, item in enumerate(value):
                 if type(item) not in skip and (
-                    problem := cls.find_unstorable(item, skip)
+                    problem := cls.find_unstorable(item, skip, depth + 1)
                 ):
                     return f"[{index}]{problem}"
             return None

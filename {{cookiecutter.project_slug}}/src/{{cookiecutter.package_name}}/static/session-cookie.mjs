@@ -7,13 +7,18 @@
 // It uses only what browsers and Node 18+ both provide: atob, TextDecoder
 // and DecompressionStream.
 
-// Three or four dot-separated fields of the base64url alphabet: the same
-// shape the server's COOKIE_SHAPE accepts.
+// Three fields of the base64url alphabet, the first after a dot when it is
+// compressed: the same shape the server's COOKIE_SHAPE accepts.
 const COOKIE_SHAPE = /^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 // The server stops inflating a payload here (the interface's max_payload_size),
 // so that a few signed kilobytes of zeros cannot become megabytes.
 export const MAX_PAYLOAD_SIZE = 64 * 1024;
+
+// How deep arrays and objects may nest, the session itself being the first
+// level (the server's StrictJSON.max_depth). JSON.parse goes much deeper
+// than Python's reader, so the format sets a limit every reader keeps.
+export const MAX_DEPTH = 64;
 
 // Why a cookie was refused, as a stable code and a sentence. The codes are
 // those of the test vectors: "malformed", "bad-signature", "expired", "future".
@@ -137,6 +142,14 @@ function refuseUnreadable(key, value) {
   return value;
 }
 
+// Whether an array or object nests more than `levels` levels below `value`.
+// It stops looking at that depth, so a deep value cannot exhaust the stack.
+function nestsDeeperThan(value, levels) {
+  if (value === null || typeof value !== "object") return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((item) => nestsDeeperThan(item, levels - 1));
+}
+
 // The two kinds of JSON token that can hold digits. A string is matched
 // whole, so that the digits inside it are never taken for a number.
 const STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
@@ -174,6 +187,9 @@ export async function decodePayload(field, { maxPayloadSize = MAX_PAYLOAD_SIZE }
   } catch (error) {
     const reason = error instanceof RangeError ? error.message : "not UTF-8 JSON";
     throw malformed(`undecodable payload: ${reason}`);
+  }
+  if (nestsDeeperThan(data, MAX_DEPTH)) {
+    throw malformed(`undecodable payload: it nests deeper than ${MAX_DEPTH} levels`);
   }
   const integer = findUnsafeInteger(text);
   if (integer !== null) {
