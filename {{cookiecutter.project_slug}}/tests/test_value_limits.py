@@ -105,6 +105,14 @@ def test_saving_a_session_nested_past_the_limit_says_so(app):
         helpers.saved_cookie(app, {"a": nested(StrictJSON.max_depth)})
 
 
+def test_saving_a_list_that_holds_itself_says_so(app):
+    loop = []
+    loop.append(loop)
+
+    with pytest.raises(TypeError, match="holds itself"):
+        helpers.saved_cookie(app, {"loop": loop})
+
+
 def test_a_signed_cookie_nested_past_the_limit_is_malformed(app):
     with pytest.raises(InvalidSessionCookie) as caught:
         app.session_interface.decode(app, mint({"a": nested(StrictJSON.max_depth)}))

@@ -80,7 +80,8 @@ class StrictJSON:
     ``json.dumps`` turns ``{1: "a"}`` into ``{"1": "a"}`` and writes
     ``NaN``, which JavaScript's ``JSON.parse`` rejects; JavaScript reads
     ``2**53 + 1`` as ``2**53``; a string holding half of a surrogate pair
-    has no UTF-8 form at all. A session that reads back different from
+    has no UTF-8 form at all; and each reader stops at a depth of nesting
+    of its own. A session that reads back different from
     what was stored is a bug that shows up far from its cause, so such
     values raise ``TypeError`` on the spot, naming where they are, and a
     cookie holding one is refused when it is read. Tuples are the one
@@ -133,11 +134,14 @@ class StrictJSON:
 
     @classmethod
     def dumps(cls, value: Any) -> str:
-        problem = cls.find_unstorable(value, cls.plain_types)
-        if problem is None:
-            text = cls.encoder.encode(value)
-            if cls.may_hold_unreadable(text):
-                problem = cls.find_unstorable(value, cls.readable_types)
+        try:
+            problem = cls.find_unstorable(value, cls.plain_types)
+            if problem is None:
+                text = cls.encoder.encode(value)
+                problem = cls.look_closer(value, text)
+        except RecursionError:
+            # A thousand levels or so, or a list that holds itself.
+            problem = f" nests deeper than {cls.max_depth} levels, or holds itself."
         if problem:
             raise TypeError(f"session{problem}")
         return text
@@ -145,15 +149,25 @@ class StrictJSON:
     @classmethod
     def loads(cls, text: str) -> Any:
         data = cls.decoder.decode(text)
-        problem = None
-        if cls.may_hold_unreadable(text):
-            problem = cls.find_unstorable(data, cls.readable_types)
-        elif text.count("[") + text.count("{") > cls.max_depth:
-            # Fewer brackets than that cannot nest too deep; more may.
-            problem = cls.find_unstorable(data, cls.plain_types)
-        if problem:
+        if problem := cls.look_closer(data, text):
             raise ValueError(f"session{problem}")
         return data
+
+    @classmethod
+    def look_closer(cls, value: Any, text: str) -> str | None:
+        """What the value of JSON ``text`` holds that readers would disagree on.
+
+        The walks happen only where the text gives a reason: a session
+        with no more lists and objects than :attr:`max_depth` cannot nest
+        deeper than that.
+        """
+        if cls.may_hold_unreadable(text) and (
+            problem := cls.find_unstorable(value, cls.readable_types)
+        ):
+            return problem
+        if text.count("[") + text.count("{") > cls.max_depth:
+            return cls.find_too_deep(value, cls.max_depth - 1)
+        return None
 
     @classmethod
     def may_hold_unreadable(cls, text: str) -> bool:
@@ -174,25 +188,32 @@ class StrictJSON:
         return "\\" in text or cls.sixteen_digits in data.translate(cls.digits_as_zeros)
 
     @classmethod
-    def too_deep(cls) -> str:
-        return f" nests deeper than {cls.max_depth} levels."
+    def find_too_deep(cls, value: Any, room: int) -> str | None:
+        """Describe where lists and objects nest more than ``room`` levels below ``value``.
+
+        Only containers are followed, and never further than ``room``, so
+        that a deep value cannot exhaust the stack.
+        """
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, dict | list | tuple):
+                if room == 0:
+                    return f"[{key!r}] nests deeper than {cls.max_depth} levels."
+                if problem := cls.find_too_deep(item, room - 1):
+                    return f"[{key!r}]{problem}"
+        return None
 
     @classmethod
-    def find_unstorable(
-        cls, value: Any, skip: frozenset[type], depth: int = 1
-    ) -> str | None:
+    def find_unstorable(cls, value: Any, skip: frozenset[type]) -> str | None:
         """Describe the first part of ``value`` that JSON cannot hold as it is.
 
         The description starts with where that part is, as subscripts such
         as ``['cart'][2]``. They are added on the way back out of the
         recursion, so that a session with nothing wrong, the usual case on
         every request, costs no string formatting at all. Values of the
-        types in ``skip`` are passed over unseen; ``depth`` is the level of
-        ``value``, counted as for :attr:`max_depth`.
+        types in ``skip`` are passed over unseen.
         """
         if isinstance(value, dict):
-            if depth > cls.max_depth:
-                return cls.too_deep()
             for key, item in value.items():
                 if not isinstance(key, str):
                     return (
@@ -200,7 +221,7 @@ class StrictJSON:
                         f" would come back as {str(key)!r}. Use a string key."
                     )
                 if type(item) not in skip and (
-                    problem := cls.find_unstorable(item, skip, depth + 1)
+                    problem := cls.find_unstorable(item, skip)
                 ):
                     return f"[{key!r}]{problem}"
             if str not in skip:
@@ -209,11 +230,9 @@ class StrictJSON:
                         return f" has a key that{problem}"
             return None
         if isinstance(value, list | tuple):
-            if depth > cls.max_depth:
-                return cls.too_deep()
             for index, item in enumerate(value):
                 if type(item) not in skip and (
-                    problem := cls.find_unstorable(item, skip, depth + 1)
+                    problem := cls.find_unstorable(item, skip)
                 ):
                     return f"[{index}]{problem}"
             return None
