@@ -80,13 +80,12 @@ class StrictJSON:
     ``json.dumps`` turns ``{1: "a"}`` into ``{"1": "a"}`` and writes
     ``NaN``, which JavaScript's ``JSON.parse`` rejects; JavaScript reads
     ``2**53 + 1`` as ``2**53``; a string holding half of a surrogate pair
-    has no UTF-8 form at all; and each reader stops at a depth of nesting
-    of its own. A session that reads back different from
-    what was stored is a bug that shows up far from its cause, so such
-    values raise ``TypeError`` on the spot, naming where they are, and a
-    cookie holding one is refused when it is read. Tuples are the one
-    exception: Flask's own ``flash()`` stores them, and they come back as
-    lists.
+    has no UTF-8 form at all; and each reader gives up at a depth of
+    nesting of its own. A session that reads back different from what was
+    stored is a bug that shows up far from its cause, so such values raise
+    ``TypeError`` on the spot, naming where they are, and a cookie holding
+    one is refused when it is read. Tuples are the one exception: Flask's
+    own ``flash()`` stores them, and they come back as lists.
     """
 
     #: The largest integer that every JSON reader holds exactly. JavaScript
@@ -189,7 +188,7 @@ class StrictJSON:
 
     @classmethod
     def find_too_deep(cls, value: Any, room: int) -> str | None:
-        """Describe where lists and objects nest more than ``room`` levels below ``value``.
+        """Describe where containers nest more than ``room`` levels below ``value``.
 
         Only containers are followed, and never further than ``room``, so
         that a deep value cannot exhaust the stack.
