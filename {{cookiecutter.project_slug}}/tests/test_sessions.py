@@ -181,7 +181,7 @@ REJECTED = [
         "inflates past",
     ),
     Rejected(
-        "nested too deep for Python",
+        "nested thirty thousand levels",
         lambda: SEED_SIGNER.sign(TOO_DEEP.rstrip(b"=")).decode(),
         "undecodable payload",
     ),

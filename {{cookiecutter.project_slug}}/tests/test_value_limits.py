@@ -83,26 +83,37 @@ def test_a_signed_cookie_holding_an_unreadable_value_is_malformed(app, value):
     assert "session['name'] is " in str(caught.value)
 
 
-def nested(levels):
-    """Empty lists nested ``levels`` levels deep."""
-    value = []
+WRAPPERS = [
+    pytest.param(lambda inner: [inner], id="lists"),
+    pytest.param(lambda inner: {"k": inner}, id="dicts"),
+]
+
+
+def nested(levels, wrap):
+    """A session whose key ``a`` nests ``levels`` levels, the session the first.
+
+    A short list beside it puts more brackets in the JSON text than there
+    are levels, so that counting them cannot settle the depth.
+    """
+    value = 0
     for _ in range(levels - 1):
-        value = [value]
-    return value
+        value = wrap(value)
+    return {"a": value, "b": [0]}
 
 
-def test_a_session_may_nest_as_deep_as_the_limit(app):
-    # The session's own object is the first level.
-    data = {"a": nested(StrictJSON.max_depth - 1)}
+@pytest.mark.parametrize("wrap", WRAPPERS)
+def test_a_session_may_nest_as_deep_as_the_limit(app, wrap):
+    data = nested(StrictJSON.max_depth, wrap)
 
     cookie = helpers.saved_cookie(app, data)
 
     assert app.session_interface.decode(app, cookie) == data
 
 
-def test_saving_a_session_nested_past_the_limit_says_so(app):
+@pytest.mark.parametrize("wrap", WRAPPERS)
+def test_saving_a_session_nested_past_the_limit_says_so(app, wrap):
     with pytest.raises(TypeError, match="nests deeper than 64 levels"):
-        helpers.saved_cookie(app, {"a": nested(StrictJSON.max_depth)})
+        helpers.saved_cookie(app, nested(StrictJSON.max_depth + 1, wrap))
 
 
 def test_saving_a_list_that_holds_itself_says_so(app):
@@ -113,9 +124,12 @@ def test_saving_a_list_that_holds_itself_says_so(app):
         helpers.saved_cookie(app, {"loop": loop})
 
 
-def test_a_signed_cookie_nested_past_the_limit_is_malformed(app):
+@pytest.mark.parametrize("wrap", WRAPPERS)
+def test_a_signed_cookie_nested_past_the_limit_is_malformed(app, wrap):
+    cookie = mint(nested(StrictJSON.max_depth + 1, wrap))
+
     with pytest.raises(InvalidSessionCookie) as caught:
-        app.session_interface.decode(app, mint({"a": nested(StrictJSON.max_depth)}))
+        app.session_interface.decode(app, cookie)
 
     assert caught.value.kind == "malformed"
     assert "nests deeper than 64 levels" in str(caught.value)

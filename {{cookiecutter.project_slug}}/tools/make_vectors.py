@@ -20,6 +20,7 @@ change to the session format, run it from the project's root::
 import argparse
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -114,13 +115,19 @@ def flip_last_bits(field: str) -> str:
     return field[:-1] + alphabet[last ^ 1]
 
 
-def nested(levels: int) -> bytes:
-    """A JSON object holding lists nested to ``levels`` levels, itself the first.
+def nested(levels: int, wrap: Callable[[Any], Any]) -> bytes:
+    """A session whose key ``a`` nests ``levels`` levels, the session the first.
 
-    The innermost list holds a number: Lua reads an empty list and an empty
-    object alike, and would write it back as an object.
+    ``wrap`` makes each level around the one inside it. A short list beside
+    it puts more brackets in the text than there are levels, so that no
+    reader can judge the depth by counting them. The innermost value is a
+    number: Lua reads an empty list and an empty object alike, and would
+    write either back as an object.
     """
-    return b'{"a":' + b"[" * (levels - 1) + b"0" + b"]" * (levels - 1) + b"}"
+    value: Any = 0
+    for _ in range(levels - 1):
+        value = wrap(value)
+    return json.dumps({"a": value, "b": [0]}, separators=(",", ":")).encode()
 
 
 def b64(data: bytes) -> str:
@@ -345,18 +352,30 @@ CASES = [
         "malformed",
     ),
     Case(
-        "nested to the depth limit",
+        "lists nested to the depth limit",
         "Lists nested 64 levels deep, counting the session's object: the"
         " deepest that every reader accepts.",
-        sign_payload(base64_encode(nested(MAX_DEPTH))),
+        sign_payload(base64_encode(nested(MAX_DEPTH, lambda inner: [inner]))),
         "valid",
     ),
     Case(
-        "nested past the depth limit",
+        "lists nested past the depth limit",
         "One level deeper. Each reader's own limit lies elsewhere (Python's"
-        " near a thousand levels, JavaScript's far beyond), so the format sets"
-        " one.",
-        sign_payload(base64_encode(nested(MAX_DEPTH + 1))),
+        " near a thousand levels, cjson's at 1,000, JavaScript's in the"
+        " thousands), so the format sets one.",
+        sign_payload(base64_encode(nested(MAX_DEPTH + 1, lambda inner: [inner]))),
+        "malformed",
+    ),
+    Case(
+        "objects nested to the depth limit",
+        "Objects nested 64 levels deep, the session's own the first.",
+        sign_payload(base64_encode(nested(MAX_DEPTH, lambda inner: {"k": inner}))),
+        "valid",
+    ),
+    Case(
+        "objects nested past the depth limit",
+        "One level deeper, in objects.",
+        sign_payload(base64_encode(nested(MAX_DEPTH + 1, lambda inner: {"k": inner}))),
         "malformed",
     ),
     Case(

@@ -93,9 +93,10 @@ class StrictJSON:
     max_safe_integer = 2**53 - 1
 
     #: How deep lists and objects may nest, the session itself being the
-    #: first level. Python's reader gives up somewhere past a thousand
-    #: levels, depending on the stack in use, and JavaScript's much later;
-    #: a limit of the format's own makes every reader refuse the same text.
+    #: first level. Python's reader gives up near a thousand levels, the
+    #: exact depth turning on the stack in use and the Python version, and
+    #: others elsewhere; a limit of the format's own makes every reader
+    #: refuse the same text.
     max_depth = 64
 
     # Nearly every value in a session is one of these, stored as it is; an
@@ -138,9 +139,11 @@ class StrictJSON:
             if problem is None:
                 text = cls.encoder.encode(value)
                 problem = cls.look_closer(value, text)
-        except RecursionError:
-            # A thousand levels or so, or a list that holds itself.
-            problem = f" nests deeper than {cls.max_depth} levels, or holds itself."
+        except RecursionError as error:
+            # A thousand levels or so, or a list or dict that holds itself.
+            raise TypeError(
+                f"session nests deeper than {cls.max_depth} levels, or holds itself."
+            ) from error
         if problem:
             raise TypeError(f"session{problem}")
         return text
@@ -156,16 +159,18 @@ class StrictJSON:
     def look_closer(cls, value: Any, text: str) -> str | None:
         """What the value of JSON ``text`` holds that readers would disagree on.
 
-        The walks happen only where the text gives a reason: a session
-        with no more lists and objects than :attr:`max_depth` cannot nest
-        deeper than that.
+        The walks happen only where the text gives a reason. Text with no
+        more ``[`` and ``{`` than :attr:`max_depth`, inside strings or not,
+        cannot nest deeper than that; the depth is looked at first, since
+        that walk is bounded and the other is not.
         """
-        if cls.may_hold_unreadable(text) and (
-            problem := cls.find_unstorable(value, cls.readable_types)
+        # The session's own object is the first level: max_depth - 1 below it.
+        if text.count("[") + text.count("{") > cls.max_depth and (
+            problem := cls.find_too_deep(value, cls.max_depth - 1)
         ):
             return problem
-        if text.count("[") + text.count("{") > cls.max_depth:
-            return cls.find_too_deep(value, cls.max_depth - 1)
+        if cls.may_hold_unreadable(text):
+            return cls.find_unstorable(value, cls.readable_types)
         return None
 
     @classmethod

@@ -142,8 +142,9 @@ function refuseUnreadable(key, value) {
   return value;
 }
 
-// Whether an array or object nests more than `levels` levels below `value`.
-// It stops looking at that depth, so a deep value cannot exhaust the stack.
+// Whether arrays and objects nest more than `levels` levels deep, `value`
+// itself being the first; called with MAX_DEPTH for the session. It stops
+// looking at that depth, so a deep value cannot exhaust the stack.
 function nestsDeeperThan(value, levels) {
   if (value === null || typeof value !== "object") return false;
   if (levels === 0) return true;
