@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cookiecutter.exceptions import FailedHookException
 
 import helpers
 
@@ -216,7 +217,7 @@ def test_an_unusable_answer_fails_in_the_hook(cookies, capfd, context, message):
     result = cookies.bake(extra_context=context)
 
     assert result.exit_code != 0
-    assert type(result.exception).__name__ == "FailedHookException"
+    assert isinstance(result.exception, FailedHookException)
     assert message in capfd.readouterr().err
     assert result.project_path is None
 

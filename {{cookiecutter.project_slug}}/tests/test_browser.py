@@ -10,10 +10,7 @@ under pytest's base temp directory; ``pytest -m browser -rP`` prints it.
 import json
 {% endif -%}
 import os
-{% if cookiecutter.teaching_pages -%}
-import struct
-import zlib
-{% endif %}
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
@@ -149,14 +146,13 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
 
     page.goto(f"{site}/session")
     expect(page.locator(BROWSER_DECODE)).to_be_visible()
-    viewer = camera.shoot("session-viewer")
+    camera.shoot("session-viewer")
     server_decode = json.loads(page.inner_text(SERVER_DECODE))
     cookie = session_cookie(page)["value"]
     assert server_decode == helpers.as_json(decode(cookie))
     assert server_decode["user_id"] == 1
     assert helpers.cookie_fields(cookie).payload in page.inner_text(".cookie")
     assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
-    assert distinct_colours(viewer.read_bytes()) > 16
 {%- endif %}
 
     forged = tampered(session_cookie(page))
@@ -273,55 +269,4 @@ def decode(cookie):
     app = create_app({"SECRET_KEY": SECRET_KEY})
     return app.session_interface.decode(app, cookie)
 
-
-def distinct_colours(png):
-    """Count the pixel colours of an 8-bit RGB(A) PNG, decoded with zlib alone."""
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    chunks, position = {}, 8
-    while position < len(png):
-        (length,) = struct.unpack(">I", png[position : position + 4])
-        kind = png[position + 4 : position + 8]
-        chunks.setdefault(kind, []).append(png[position + 8 : position + 8 + length])
-        position += 12 + length
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(
-        ">IIBBBBB", chunks[b"IHDR"][0]
-    )
-    assert (depth, colour_type, interlace) in {(8, 2, 0), (8, 6, 0)}
-    pixel = 3 if colour_type == 2 else 4
-    stride = width * pixel
-    data = zlib.decompress(b"".join(chunks[b"IDAT"]))
-    previous = bytearray(stride)
-    colours = set()
-    for row in range(height):
-        start = row * (stride + 1)
-        kind, line = data[start], bytearray(data[start + 1 : start + 1 + stride])
-        unfilter(kind, line, previous, pixel)
-        pixels = bytes(line)
-        colours.update(pixels[i : i + pixel] for i in range(0, stride, pixel))
-        previous = line
-    return len(colours)
-
-
-def unfilter(kind, line, previous, pixel):
-    """Undo one PNG filter on a scanline, in place (PNG spec, section 9)."""
-    if kind == 0:
-        return
-    for i in range(len(line)):
-        left = line[i - pixel] if i >= pixel else 0
-        up = previous[i]
-        if kind == 1:
-            line[i] = (line[i] + left) & 0xFF
-        elif kind == 2:
-            line[i] = (line[i] + up) & 0xFF
-        elif kind == 3:
-            line[i] = (line[i] + (left + up) // 2) & 0xFF
-        elif kind == 4:
-            upper_left = previous[i - pixel] if i >= pixel else 0
-            estimate = left + up - upper_left
-            nearest = min(
-                (abs(estimate - left), 0, left),
-                (abs(estimate - up), 1, up),
-                (abs(estimate - upper_left), 2, upper_left),
-            )[2]
-            line[i] = (line[i] + nearest) & 0xFF
 {%- endif %}

@@ -1,5 +1,3 @@
-import re
-from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -122,15 +120,6 @@ def test_instance_name_is_sent_on_every_response(make_app):
 
     assert client.get("/").headers["X-Instance"] == "web-2"
     assert client.get("/no-such-page").headers["X-Instance"] == "web-2"
-
-
-def test_the_production_page_shows_the_nginx_site_the_cluster_tests_run():
-    project = Path(__file__).resolve().parent.parent
-    page = (project / "docs" / "production.md").read_text()
-
-    shown = re.search(r"```nginx\n(.*?)```", page, re.S)[1]
-
-    assert shown == (project / "deploy" / "nginx.conf").read_text()
 
 
 def test_production_responses_demand_https_for_a_year(make_app):

@@ -4,6 +4,7 @@ import pytest
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
+from {{ cookiecutter.package_name }}.sessions import SignedCookieSessionInterface
 
 
 def test_testing_flag_comes_from_test_config(app):
@@ -41,4 +42,4 @@ def test_test_config_overrides_the_environment(monkeypatch):
 
 
 def test_uses_the_signed_json_session_interface(app):
-    assert type(app.session_interface).__name__ == "SignedCookieSessionInterface"
+    assert isinstance(app.session_interface, SignedCookieSessionInterface)
