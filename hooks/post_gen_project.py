@@ -1,40 +1,13 @@
 """Finish the new project: a secret key of its own, and only the pages asked for."""
 
 import pathlib
-import re
 import runpy
+import shutil
 
 TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
-PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
-
-# Files that only the teaching pages use: the session viewer, the tamper
-# lab, the key rotation demo and the diagram of a request.
-TEACHING_FILES = [
-    PACKAGE / "lab.py",
-    PACKAGE / "rotation.py",
-    PACKAGE / "templates" / "session.html",
-    PACKAGE / "templates" / "lab.html",
-    PACKAGE / "static" / "session-viewer.mjs",
-    pathlib.Path("tests", "test_lab.py"),
-    pathlib.Path("tests", "test_rotation.py"),
-    pathlib.Path("tests", "test_request_life.py"),
-    pathlib.Path("docs", "request-life.md"),
-]
-
-# The app's Jinja templates and static files are copied without rendering,
-# so the lines that only the teaching pages need sit between these markers
-# there, and are cut here.
-TEACHING_LINES = re.compile(
-    r"^[ \t]*(?:<!--|/\*) teaching pages (?:-->|\*/)\n"
-    r"(.*?)"
-    r"^[ \t]*(?:<!--|/\*) end of teaching pages (?:-->|\*/)\n",
-    re.M | re.S,
-)
-MARKED_FILES = [
-    PACKAGE / "templates" / "base.html",
-    PACKAGE / "templates" / "index.html",
-    PACKAGE / "static" / "style.css",
-]
+PACKAGE_NAME = {{cookiecutter.package_name | tojson}}
+# The folders the teaching pages own, and that nothing else refers to.
+TEACHING_PAGES_PATHS = {{cookiecutter._teaching_pages_paths | tojson}}
 
 
 def write_secret_key():
@@ -42,14 +15,11 @@ def write_secret_key():
     runpy.run_path("tools/write_env.py")["write_env"]()
 
 
-def keep_or_cut_teaching_pages():
-    kept = r"\1" if TEACHING_PAGES else ""
-    for path in MARKED_FILES:
-        path.write_text(TEACHING_LINES.sub(kept, path.read_text()))
-    if not TEACHING_PAGES:
-        for path in TEACHING_FILES:
-            path.unlink()
+def remove_teaching_pages():
+    for path in TEACHING_PAGES_PATHS:
+        shutil.rmtree(pathlib.Path(path.format(package_name=PACKAGE_NAME)))
 
 
 write_secret_key()
-keep_or_cut_teaching_pages()
+if not TEACHING_PAGES:
+    remove_teaching_pages()

@@ -125,57 +125,85 @@ def test_baked_suite_passes(baked, baked_python):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
-# Baked only with the teaching pages; {package} is the package's name.
-TEACHING_FILES = [
-    "src/{package}/lab.py",
-    "src/{package}/rotation.py",
-    "src/{package}/templates/session.html",
-    "src/{package}/templates/lab.html",
-    "src/{package}/static/session-viewer.mjs",
-    "tests/test_lab.py",
-    "tests/test_rotation.py",
-    "tests/test_request_life.py",
-    "docs/request-life.md",
+# What the teaching pages own, the one list the post-gen hook deletes.
+TEACHING_PAGES_PATHS = json.loads((helpers.TEMPLATE / "cookiecutter.json").read_text())[
+    "_teaching_pages_paths"
 ]
-TEACHING_TRACES = re.compile(
-    r"pages\.viewer|lab\.lab|/session/lab|session-viewer|CookieForm|rotate_key"
-    r"|request-life"
-)
-# The post-gen hook's markers around the teaching pages' lines.
-TEACHING_MARKER = re.compile(r"(<!--|/\*) (end of )?teaching pages (-->|\*/)")
+TEMPLATE_FOLDER = helpers.TEMPLATE / "{{cookiecutter.project_slug}}"
 
 
 def baked_files(project):
-    return [
-        path
+    """The baked files by their path in the project, but for tools' leftovers."""
+    return {
+        path.relative_to(project): path
         for path in project.rglob("*")
         if path.is_file()
-        and not {".venv", ".ruff_cache", "__pycache__"} & set(path.parts)
-    ]
+        and not {".venv", ".ruff_cache", "__pycache__", ".pytest_cache"}
+        & set(path.parts)
+    }
+
+
+def teaching_paths(package):
+    return [Path(path.format(package_name=package)) for path in TEACHING_PAGES_PATHS]
 
 
 def test_the_teaching_pages_are_baked_only_when_asked_for(baked):
-    project, package = baked.project_path, baked.context["package_name"]
-    present = [
-        name
-        for name in TEACHING_FILES
-        if (project / name.format(package=package)).exists()
+    project = baked.project_path
+    paths = teaching_paths(baked.context["package_name"])
+
+    present = [path for path in paths if (project / path).is_dir()]
+
+    assert present == (paths if baked.context["teaching_pages"] else [])
+
+
+def test_a_bake_without_the_teaching_pages_serves_no_javascript(baked):
+    package = baked.project_path / "src" / baked.context["package_name"]
+    served = [package / "static", package / "teaching"]
+
+    scripts = [path for folder in served for path in folder.rglob("*.mjs")]
+
+    assert bool(scripts) is baked.context["teaching_pages"]
+
+
+def test_without_the_teaching_pages_a_bake_only_lacks_their_folders(cookies):
+    with_pages, without = (
+        cookies.bake(extra_context={"teaching_pages": answer})
+        for answer in (True, False)
+    )
+    files = baked_files(with_pages.project_path)
+    kept = baked_files(without.project_path)
+    owned = teaching_paths(with_pages.context["package_name"])
+
+    assert set(files) - set(kept) == {
+        path for path in files if any(path.is_relative_to(own) for own in owned)
+    }
+    assert set(kept) <= set(files)
+    # Each bake has a secret key of its own in .env.
+    differ = [
+        path
+        for path in kept
+        if path != Path(".env") and kept[path].read_bytes() != files[path].read_bytes()
     ]
-    traces = [
-        path.relative_to(project)
-        for path in baked_files(project)
-        if path.suffix in {".py", ".html", ".css", ".mjs", ".md"}
-        and TEACHING_TRACES.search(path.read_text())
+    assert differ == []
+
+
+# What made the teaching pages optional before they were one blueprint: Jinja
+# conditionals on the answer, and markers around lines for the hook to cut.
+TEACHING_CONDITIONS = re.compile(
+    r"cookiecutter\.teaching_pages|(<!--|/\*) (end of )?teaching pages (-->|\*/)"
+)
+
+
+def test_only_the_teaching_pages_own_files_depend_on_the_answer():
+    owned = teaching_paths("{{cookiecutter.package_name}}")
+    dependent = [
+        path
+        for path, file in baked_files(TEMPLATE_FOLDER).items()
+        if not any(path.is_relative_to(own) for own in owned)
+        and TEACHING_CONDITIONS.search(file.read_text(errors="replace"))
     ]
 
-    if baked.context["teaching_pages"]:
-        assert present == TEACHING_FILES
-    else:
-        assert present == []
-        assert traces == []
-    # The hook's markers never reach a bake.
-    for path in baked_files(project):
-        assert not TEACHING_MARKER.search(path.read_text(errors="replace")), path
+    assert dependent == []
 
 
 @pytest.mark.parametrize(("answer", "baked"), [("no", False), ("yes", True)])
@@ -195,7 +223,7 @@ def test_the_teaching_pages_answer_works_on_the_command_line(tmp_path, answer, b
 
     assert result.returncode == 0, result.stderr
     package = tmp_path / "flask-signed-session" / "src" / "flask_signed_session"
-    assert (package / "lab.py").exists() is baked
+    assert (package / "teaching").is_dir() is baked
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The suite's fixtures: apps on a test database, their clients, ``auth``.
+"""The suite's fixtures: apps on a test database, their clients, ``auth``, a browser.
 
 Plain helpers are in ``helpers.py``.
 """
@@ -7,8 +7,10 @@ import os
 
 import pytest
 
+import browsers
 import databases
 import helpers
+import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
 
@@ -95,3 +97,23 @@ def runner(app):
 @pytest.fixture
 def auth(client):
     return helpers.AuthActions(client)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """The system's Chromium, driven by playwright, for a module of browser tests."""
+    playwright = browsers.playwright_api()
+    executable = servers.require("chromium", "REQUIRE_BROWSER")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=executable, args=browsers.CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1000, "height": 800})
+    yield context.new_page()
+    context.close()

@@ -5,8 +5,12 @@ which is not meant to be imported; test modules ``import helpers``.
 """
 
 import base64
+import html
 import json
 import re
+import shlex
+import subprocess
+import sys
 from datetime import UTC, datetime
 from typing import NamedTuple
 
@@ -38,6 +42,7 @@ UNSHOWABLE = [
 ]
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+SHOWN_COMMAND = re.compile(r'<pre class="command"><code>(.*?)</code></pre>', re.S)
 
 
 class AuthActions:
@@ -68,6 +73,34 @@ class AuthActions:
 def csrf_token(page):
     """The CSRF token of the form in the HTML ``page``."""
     return CSRF_TOKEN.search(page)[1]
+
+
+def inline_script_or_style(page):
+    """What the HTML ``page`` holds that the Content-Security-Policy would block:
+    script in a <script> element, or style in an attribute or element."""
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", page, re.S)
+    return [
+        *filter(None, scripts),
+        *re.findall(r"<script(?![^>]* src=)[^>]*>", page),
+        *re.findall(r"style=|<style", page),
+    ]
+
+
+def run_shown_command(page, payload=None):
+    """Run the line of Python a page shows, as a reader would paste it.
+
+    ``payload`` takes the place of the page's ``PAYLOAD`` placeholder.
+    Returns the JSON it prints.
+    """
+    python, *arguments = shlex.split(html.unescape(SHOWN_COMMAND.search(page)[1]))
+    assert python == "python3"
+    if payload is not None:
+        assert arguments[-1] == "PAYLOAD"
+        arguments[-1] = payload
+    result = subprocess.run(
+        [sys.executable, *arguments], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
 
 
 def session_cookie(client, app):

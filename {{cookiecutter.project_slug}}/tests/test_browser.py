@@ -1,121 +1,32 @@
 """A visitor's journey through the app in a real Chromium, served by gunicorn.
 
-The app runs as in production (not debug, not testing), so its session
-cookie is Secure: Chromium treats http://127.0.0.1 as a secure context
-and sends it back. Screenshots of each step land in the test's folder
-under pytest's base temp directory; ``pytest -m browser -rP`` prints it.
+Screenshots of each step land in the test's folder under pytest's base
+temp directory; ``pytest -m browser -rP`` prints it.
 """
-
-{% if cookiecutter.teaching_pages -%}
-import json
-{% endif -%}
-import os
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-import databases
+import browsers
 import helpers
-import servers
-{% if cookiecutter.teaching_pages -%}
-from {{ cookiecutter.package_name }} import create_app
-{% endif %}
-pytestmark = pytest.mark.browser
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ModuleNotFoundError:
-    # The browser extra is not installed. Skip, unless REQUIRE_BROWSER=1
-    # says that these tests must run.
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise
-    pytest.skip(
-        "playwright is not installed: pip install -e '.[browser]'",
-        allow_module_level=True,
-    )
+pytestmark = pytest.mark.browser
+expect = browsers.playwright_api().expect
 
 SECRET_KEY = "the browser test's key, long enough to be realistic"
-{%- if cookiecutter.teaching_pages %}
-PASSWORD = "correct horse battery"
-{%- endif %}
 # How long Flask-WTF's form tokens last by default.
 FORM_LIFETIME = 3600
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-{%- if cookiecutter.teaching_pages %}
-# The viewer's two decodes: the server's, checked with the key, and the
-# one the page's script makes in the browser, shown once it has finished.
-SERVER_DECODE = "pre.json:not(.browser-json)"
-BROWSER_DECODE = "pre.browser-json"
-{%- endif %}
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The app under gunicorn, on a database of its own."""
-    folder = tmp_path_factory.mktemp("site")
-    database_url = f"sqlite:///{folder / 'app.sqlite'}"
-    databases.prepare_database(database_url)
-    settings = {"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url}
-    port = servers.free_port()
-    with servers.gunicorn(port, settings, folder / "site.log"):
-        yield f"http://127.0.0.1:{port}"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = servers.require("chromium", "REQUIRE_BROWSER")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=CHROMIUM_FLAGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1000, "height": 800})
-    yield context.new_page()
-    context.close()
-
-
-class Camera:
-    """Numbered screenshots of a page, in one folder."""
-
-    def __init__(self, page, folder):
-        self.page = page
-        self.folder = folder
-        self.count = 0
-
-    def shoot(self, step):
-        self.count += 1
-        path = self.folder / f"{self.count:02d}-{step}.png"
-        self.page.screenshot(path=path, full_page=True)
-        return path
-
-
-def session_cookie(page):
-    """The session cookie the browser holds, or None."""
-    cookies = [c for c in page.context.cookies() if c["name"] == "session"]
-    return cookies[0] if cookies else None
-
-
-def log_in(page, username, password):
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
+    """The app as in production, on a database of its own."""
+    with browsers.serve(tmp_path_factory.mktemp("site"), SECRET_KEY=SECRET_KEY) as url:
+        yield url
 
 
 def test_a_visit_from_registration_to_logout(page, site, tmp_path):
-    camera = Camera(page, tmp_path)
+    camera = browsers.Camera(page, tmp_path)
     print(f"Screenshots: {tmp_path}")
     flashes = page.locator(".flash")
     signed_in_user = page.locator("nav .who")
@@ -136,33 +47,20 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
     page.goto(f"{site}/auth/password")
     assert page.url == f"{site}/auth/login?next=/auth/password"
     expect(flashes).to_have_text(["Please log in to see that page."])
-    log_in(page, "ada", "correct horse battery")
+    browsers.log_in(page, "ada", "correct horse battery")
     page.wait_for_url(f"{site}/auth/password")
     expect(flashes).to_have_text(["Welcome, ada."])
     expect(signed_in_user).to_have_text("ada")
     camera.shoot("logged-in-to-next")
 
-{%- if cookiecutter.teaching_pages %}
-
-    page.goto(f"{site}/session")
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
-    camera.shoot("session-viewer")
-    server_decode = json.loads(page.inner_text(SERVER_DECODE))
-    cookie = session_cookie(page)["value"]
-    assert server_decode == helpers.as_json(decode(cookie))
-    assert server_decode["user_id"] == 1
-    assert helpers.cookie_fields(cookie).payload in page.inner_text(".cookie")
-    assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
-{%- endif %}
-
-    forged = tampered(session_cookie(page))
+    forged = tampered(browsers.session_cookie(page))
     page.context.add_cookies([forged])
     page.goto(site)
     expect(signed_in_user).to_have_count(0)
     expect(page.locator("nav").get_by_role("link", name="Log in")).to_be_visible()
     camera.shoot("cookie-tampered")
     # Ignored but left in place, as Flask leaves it: only a write replaces it.
-    assert session_cookie(page)["value"] == forged["value"]
+    assert browsers.session_cookie(page)["value"] == forged["value"]
 
     page.goto(f"{site}/auth/login")
     page.locator("#csrf_token").evaluate(
@@ -171,72 +69,19 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
     with page.expect_response(
         lambda response: response.request.method == "POST"
     ) as sent:
-        log_in(page, "ada", "correct horse battery")
+        browsers.log_in(page, "ada", "correct horse battery")
     expect(page.locator("main")).to_contain_text("This form has expired")
     camera.shoot("form-expired")
     assert sent.value.status == 400
     expect(signed_in_user).to_have_count(0)
 
     page.goto(f"{site}/auth/login")
-    log_in(page, "ada", "correct horse battery")
+    browsers.log_in(page, "ada", "correct horse battery")
     expect(signed_in_user).to_have_text("ada")
     page.get_by_role("button", name="Log out").click()
     expect(flashes).to_have_text(["You have been logged out."])
     expect(signed_in_user).to_have_count(0)
     camera.shoot("logged-out")
-
-
-{%- if cookiecutter.teaching_pages %}
-
-
-@pytest.fixture(scope="module")
-def debug_site(tmp_path_factory):
-    """The app in debug mode, the only mode with the key rotation demo.
-
-    One worker, so that every request meets the process whose key rotated.
-    """
-    folder = tmp_path_factory.mktemp("debug-site")
-    database_url = f"sqlite:///{folder / 'app.sqlite'}"
-    databases.prepare_database(database_url, [("ada", PASSWORD)])
-    settings = {
-        "SECRET_KEY": SECRET_KEY,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "DEBUG": True,
-    }
-    port = servers.free_port()
-    with servers.gunicorn(port, settings, folder / "debug.log"):
-        yield f"http://127.0.0.1:{port}"
-
-
-def test_a_key_rotation_watched_in_the_viewer(page, debug_site, tmp_path):
-    camera = Camera(page, tmp_path)
-    print(f"Screenshots: {tmp_path}")
-    verified_by = page.locator(".verified-by")
-    page.goto(f"{debug_site}/auth/login")
-    log_in(page, "ada", PASSWORD)
-    expect(page.locator("nav .who")).to_have_text("ada")
-    page.goto(f"{debug_site}/session")
-    expect(verified_by).to_contain_text("the current key")
-    before = helpers.cookie_fields(session_cookie(page)["value"])
-    data = json.loads(page.inner_text(SERVER_DECODE))
-
-    page.get_by_role("button", name="Rotate the secret key (demo)").click()
-    expect(verified_by).to_contain_text("fallback key 1")
-    expect(page.locator(".rotated")).to_contain_text("rotated its secret key 1 time")
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
-    camera.shoot("verified-by-the-fallback-key")
-    assert page.inner_text(".part.signature") == before.signature
-
-    page.reload()
-    expect(verified_by).to_contain_text("the current key")
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
-    camera.shoot("signed-again-with-the-current-key")
-    after = helpers.cookie_fields(session_cookie(page)["value"])
-    assert page.inner_text(".part.signature") == after.signature
-    assert after.signature != before.signature
-    assert after.payload == before.payload
-    assert json.loads(page.inner_text(SERVER_DECODE)) == data
-{%- endif %}
 
 
 def tampered(cookie):
@@ -258,15 +103,6 @@ def expired_form_token(page):
     JSON, and signs it with a timestamp as the session cookie is signed.
     """
     session = URLSafeTimedSerializer(SECRET_KEY, salt="cookie-session")
-    secret = session.loads(session_cookie(page)["value"])["csrf_token"]
+    secret = session.loads(browsers.session_cookie(page)["value"])["csrf_token"]
     signed_at = helpers.now() - FORM_LIFETIME - 60
     return helpers.mint(secret, SECRET_KEY, salt="wtf-csrf-token", signed_at=signed_at)
-{%- if cookiecutter.teaching_pages %}
-
-
-def decode(cookie):
-    """Verify a session cookie with the servers' key, as the app does."""
-    app = create_app({"SECRET_KEY": SECRET_KEY})
-    return app.session_interface.decode(app, cookie)
-
-{%- endif %}

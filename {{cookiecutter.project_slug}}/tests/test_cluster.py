@@ -155,7 +155,7 @@ def visitor(cluster):
 
 def walk(visitor):
     """Visit each page of the site, twice over; return the pages."""
-    paths = ["/", {% if cookiecutter.teaching_pages %}"/session", {% endif %}"/auth/password"]
+    paths = ["/", "/auth/password"]
     pages = [visitor.get(path) for path in paths * 2]
     assert [page.status for page in pages] == [200] * len(pages)
     return pages

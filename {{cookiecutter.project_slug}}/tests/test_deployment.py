@@ -154,16 +154,7 @@ def test_trusted_hosts_must_be_a_list_of_names(make_app, hosts):
 THREE_MEGABYTES = 3 * 1024 * 1024
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/auth/login",
-        "/auth/register",
-{%- if cookiecutter.teaching_pages %}
-        "/session/lab",
-{%- endif %}
-    ],
-)
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/register"])
 def test_a_three_megabyte_form_is_refused_with_a_friendly_page(make_app, path):
     client = make_app().test_client()
 

@@ -1,11 +1,7 @@
 import pytest
 
 
-{% if cookiecutter.teaching_pages -%}
-@pytest.mark.parametrize("path", ["/", "/session", "/auth/login", "/no-such-page"])
-{% else -%}
 @pytest.mark.parametrize("path", ["/", "/auth/login", "/no-such-page"])
-{% endif -%}
 def test_every_page_has_a_strict_content_security_policy(client, path):
     policy = client.get(path).headers["Content-Security-Policy"]
 
@@ -14,11 +10,7 @@ def test_every_page_has_a_strict_content_security_policy(client, path):
     assert "unsafe-inline" not in policy
 
 
-{% if cookiecutter.teaching_pages -%}
-@pytest.mark.parametrize("path", ["/", "/session", "/static/style.css"])
-{% else -%}
 @pytest.mark.parametrize("path", ["/", "/static/style.css"])
-{% endif -%}
 def test_every_response_has_nosniff_and_a_referrer_policy(client, path):
     with client.get(path) as response:
         headers = response.headers
@@ -27,11 +19,7 @@ def test_every_response_has_nosniff_and_a_referrer_policy(client, path):
     assert headers["Referrer-Policy"] == "same-origin"
 
 
-{% if cookiecutter.teaching_pages -%}
-@pytest.mark.parametrize("path", ["/", "/session", "/auth/login", "/auth/password"])
-{% else -%}
 @pytest.mark.parametrize("path", ["/", "/auth/login", "/auth/password"])
-{% endif -%}
 def test_pages_that_show_the_session_are_never_cached(client, auth, path):
     auth.login()
 

@@ -141,23 +141,3 @@ def test_such_a_cookie_opens_an_empty_session(app, value):
 
     with app.test_request_context(headers={"Cookie": f"session={cookie}"}):
         assert dict(session) == {}
-{%- if cookiecutter.teaching_pages %}
-
-
-@pytest.mark.parametrize("value", UNREADABLE)
-def test_the_viewer_explains_such_a_cookie(client, value):
-    client.set_cookie("session", mint({"name": value}))
-
-    response = client.get("/session")
-
-    assert response.status_code == 200
-    assert "Rejected" in response.get_data(as_text=True)
-
-
-@pytest.mark.parametrize("value", UNREADABLE)
-def test_the_lab_judges_such_a_cookie_malformed(client, value):
-    response = client.post("/session/lab", data={"cookie": mint({"name": value})})
-
-    assert response.status_code == 200
-    assert 'data-verdict="malformed"' in response.get_data(as_text=True)
-{%- endif %}

@@ -14,9 +14,8 @@
 // The scheme is itsdangerous's URLSafeTimedSerializer with its defaults:
 //   signing key = SHA1(salt + "signer" + secret)          ("django-concat")
 //   signature   = HMAC-SHA1(signing key, payload "." timestamp), base64url
-{%- if cookiecutter.teaching_pages %}
-// The decoding of the fields is shared with the session viewer's page.
-{%- endif %}
+// The fields are decoded by src/{{ cookiecutter.package_name }}/js/session-cookie.mjs,
+// the reader that runs in browsers too.
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { pathToFileURL } from "node:url";
@@ -29,7 +28,7 @@ import {
   decodePayload,
   decodeTimestamp,
   splitCookie,
-} from "../src/{{ cookiecutter.package_name }}/static/session-cookie.mjs";
+} from "../src/{{ cookiecutter.package_name }}/js/session-cookie.mjs";
 
 export { SessionCookieError };
 

@@ -1,5 +1,6 @@
 """The application factory."""
 
+import importlib.util
 import os
 
 from flask import Flask
@@ -35,18 +36,18 @@ def create_app(test_config=None):
     headers.init_app(app)
     session_cli.init_app(app)
 
-    from . import auth, errors, health, {% if cookiecutter.teaching_pages %}lab, {% endif %}pages{% if cookiecutter.teaching_pages %}, rotation{% endif %}
+    from . import auth, errors, health, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
-{%- if cookiecutter.teaching_pages %}
-    app.register_blueprint(lab.bp)
-    # A demo that replaces the secret key: it must not exist in production.
-    if app.debug:
-        app.register_blueprint(rotation.bp)
-{%- endif %}
+    # The teaching pages, unless the project deleted their folder. Looked
+    # for rather than tried, so that an error inside them still shows.
+    if importlib.util.find_spec(f"{__name__}.teaching"):
+        from . import teaching
+
+        app.register_blueprint(teaching.bp)
     app.add_url_rule("/", endpoint="index")
 
     # After the blueprints, so that the user is loaded (and a revoked

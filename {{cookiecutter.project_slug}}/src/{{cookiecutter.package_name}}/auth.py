@@ -96,6 +96,28 @@ def login_deadline(data):
         return None
 
 
+def session_free(view):
+    """Mark a view whose response is the same for everyone, with no user loaded.
+
+    Reading the session to load the user would add ``Vary: Cookie`` to
+    its responses, and could end a revoked session on a request that
+    shows nothing of it.
+    """
+    view.session_free = True
+    return view
+
+
+def is_session_free(endpoint):
+    """Whether the view at ``endpoint`` serves static files or is session-free."""
+    if endpoint is None:
+        # No route matched: the error page shows who is logged in.
+        return False
+    # Flask names the views of static files "static", or "<blueprint>.static".
+    if endpoint.rpartition(".")[2] == "static":
+        return True
+    return getattr(current_app.view_functions.get(endpoint), "session_free", False)
+
+
 def session_end_reason(user):
     """Why the current session may no longer stand for ``user``, or None."""
     if user is None:
@@ -115,9 +137,7 @@ def session_end_reason(user):
 def load_logged_in_user():
     """Put the user named by the session's ``user_id`` in ``g.user``."""
     g.user = None
-    # These answer the same for everyone; reading the session would add
-    # Vary: Cookie to them.
-    if request.endpoint in {"static", "health.healthz"}:
+    if is_session_free(request.endpoint):
         return
     if "user_id" not in session:
         return

@@ -1,11 +1,7 @@
 """The site's forms. Flask-WTF adds and checks a CSRF token on each."""
 
 from flask_wtf import FlaskForm
-{% if cookiecutter.teaching_pages -%}
-from wtforms import BooleanField, PasswordField, StringField, TextAreaField
-{%- else -%}
 from wtforms import BooleanField, PasswordField, StringField
-{%- endif %}
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from .users import PASSWORD_MIN_LENGTH, username_problem
@@ -50,20 +46,3 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(NewPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
-{%- if cookiecutter.teaching_pages %}
-
-
-class CookieForm(FlaskForm):
-    """A session cookie value to judge, in the tamper lab."""
-
-    cookie = TextAreaField(
-        "Cookie value",
-        filters=[lambda value: value.strip() if value else value],
-        render_kw={"rows": 6, "spellcheck": "false"},
-        validators=[
-            DataRequired(),
-            # Browsers keep at most about 4 KB in a cookie; twice that is plenty.
-            Length(max=8192, message="A cookie is at most a few kilobytes long."),
-        ],
-    )
-{%- endif %}

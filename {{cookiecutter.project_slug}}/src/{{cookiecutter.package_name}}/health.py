@@ -3,18 +3,20 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 
+from .auth import session_free
 from .db import db
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@session_free
 def healthz():
     """200 while the database answers a trivial query, else 503 and why.
 
-    It never touches the session, so its responses carry no Set-Cookie
-    and no Vary: Cookie, and a cache or a probe sees the same answer for
-    everyone. A GET needs no CSRF token.
+    It never touches the session, not even to load the user, so its
+    responses carry no Set-Cookie and no Vary: Cookie, and a cache or a
+    probe sees the same answer for everyone. A GET needs no CSRF token.
     """
     try:
         db.session.execute(sa.text("SELECT 1"))

@@ -1,3 +1,5 @@
+"""The tamper lab: any cookie value, judged as the server judges a request's."""
+
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -119,6 +121,15 @@ def test_lab_says_why_a_cookie_is_refused(client, case):
     assert case.says in page
 
 
+@pytest.mark.parametrize("value", [2**53, "\ud800"], ids=["2**53", "lone surrogate"])
+def test_lab_judges_a_signed_cookie_holding_an_unreadable_value_malformed(
+    client, value
+):
+    verdict, _ = judge(client, helpers.sign_json({"name": value}))
+
+    assert verdict == "malformed"
+
+
 def test_lab_never_signs_or_changes_the_session(client, app):
     value = helpers.mint({"user_id": 1})
 
@@ -143,6 +154,13 @@ def test_lab_refuses_an_empty_or_oversized_value(client, value, message):
 
     assert verdict is None
     assert message in page
+
+
+def test_lab_refuses_a_three_megabyte_form_with_a_friendly_page(client):
+    response = client.post("/session/lab", data={"cookie": "x" * 3 * 1024 * 1024})
+
+    assert response.status_code == 413
+    assert "too large: this site accepts at most 1024 KB" in response.text
 
 
 def test_lab_needs_a_csrf_token(client, app):

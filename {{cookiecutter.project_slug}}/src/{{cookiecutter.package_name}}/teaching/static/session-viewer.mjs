@@ -2,7 +2,10 @@
 // browser, from the value the server put in the page. (The cookie itself is
 // HttpOnly, so page scripts cannot read document.cookie.)
 
-import { readSessionCookie } from "./session-cookie.mjs";
+// The reader of the cookie format, which Node's verifier uses too. It is
+// not a file of this folder: the blueprint serves it one level up, at
+// /session/session-cookie.mjs.
+import { readSessionCookie } from "../session-cookie.mjs";
 
 // Sorted keys and two-space indents, as the server shows its decode, so
 // that the two can be compared line by line.

@@ -1,19 +1,28 @@
 """A key rotation to watch from the session viewer, in debug mode only.
 
-The factory registers this blueprint only when the app starts in debug
-mode, so that anywhere else the route does not exist. Refusing inside
-the view would not do: CSRF protection runs before it, and would answer
-a POST without a token with 400 rather than 404.
+The blueprint gets this route only when the app is in debug mode as it
+registers the blueprint (:func:`add_in_debug`), so that anywhere else
+the route does not exist. Refusing inside the view would not do: CSRF
+protection runs before it, and would answer a POST without a token with
+400 rather than 404.
 """
 
 import secrets
 
-from flask import Blueprint, current_app, redirect, url_for
-
-bp = Blueprint("rotation", __name__)
+from flask import current_app, redirect, url_for
 
 
-@bp.post("/session/rotate-key")
+def add_in_debug(state):
+    """Add the rotation's route to the blueprint, if the app is in debug mode."""
+    if state.app.debug:
+        state.add_url_rule("/rotate-key", view_func=rotate_key, methods=["POST"])
+
+
+def is_offered(app):
+    """Whether ``app`` has the rotation's route."""
+    return "teaching.rotate_key" in app.view_functions
+
+
 def rotate_key():
     """Make the current key the only fallback, and a fresh random key current."""
     config = current_app.config
@@ -27,7 +36,7 @@ def rotate_key():
     # No flash: it would change the session, so this response would sign
     # it again with the new key, and the viewer could never show a cookie
     # that a fallback key verified. The viewer tells of the rotation.
-    return redirect(url_for("pages.viewer"))
+    return redirect(url_for("teaching.viewer"))
 
 
 def rotations(app):

@@ -1,0 +1,52 @@
+"""What the viewer and the lab show about a session cookie, as plain data."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+
+from ..auth import login_deadline
+from ..sessions import COOKIE_SHAPE, InvalidSessionCookie
+
+# Flask's default MAX_COOKIE_SIZE, just under the 4096 bytes of name and
+# value that browsers keep in one cookie.
+BROWSER_COOKIE_LIMIT = 4093
+
+
+def describe_cookie(name, value):
+    """Everything the viewer and the lab show about one cookie value.
+
+    The session interface judges it, as it judges the cookie a request
+    brings, and gives its limits; the login's absolute deadline is the
+    login checks' to say. ``kind`` is ``"valid"`` or the reason's code,
+    as :class:`InvalidSessionCookie` gives it.
+    """
+    interface = current_app.session_interface
+    report = {
+        "size": len(name) + 1 + len(value),
+        # 0 turns the app's check off, not the browsers' limit.
+        "budget": current_app.config["MAX_COOKIE_SIZE"] or BROWSER_COOKIE_LIMIT,
+        "parts": value.rsplit(".", 2) if COOKIE_SHAPE.fullmatch(value) else None,
+    }
+    try:
+        session = interface.decode(current_app, value)
+    except InvalidSessionCookie as error:
+        report.update(kind=error.kind, error=str(error))
+        return report
+    signed_at = session.signed_at
+    max_age = timedelta(seconds=interface.get_max_age(current_app))
+    report.update(
+        kind="valid",
+        error=None,
+        json=json.dumps(session, indent=2, sort_keys=True, ensure_ascii=False),
+        compressed=value.startswith("."),
+        key_index=session.key_index,
+        signed_at=signed_at,
+        age_seconds=int((datetime.now(UTC) - signed_at).total_seconds()),
+        expires_at=signed_at + max_age,
+        permanent=session.get("_permanent", False),
+        refresh_after=interface.get_refresh_after(current_app),
+        absolute_deadline=login_deadline(session),
+        csrf_token=session.get("csrf_token"),
+    )
+    return report

@@ -1,0 +1,104 @@
+"""The session viewer and the key rotation in a real Chromium, served by gunicorn.
+
+Screenshots of each step land in the test's folder under pytest's base
+temp directory; ``pytest -m browser -rP`` prints it.
+"""
+
+import json
+
+import pytest
+
+import browsers
+import helpers
+from {{ cookiecutter.package_name }} import create_app
+
+pytestmark = pytest.mark.browser
+expect = browsers.playwright_api().expect
+
+SECRET_KEY = "the browser test's key, long enough to be realistic"
+USER = ("ada", "correct horse battery")
+# The viewer's two decodes: the server's, checked with the key, and the
+# one the page's script makes in the browser, shown once it has finished.
+SERVER_DECODE = "pre.json:not(.browser-json)"
+BROWSER_DECODE = "pre.browser-json"
+# The colour the blueprint's own stylesheet gives the signature.
+SIGNATURE_COLOUR = "rgb(163, 36, 107)"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The app as in production, with one user."""
+    folder = tmp_path_factory.mktemp("site")
+    with browsers.serve(folder, [USER], SECRET_KEY=SECRET_KEY) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def debug_site(tmp_path_factory):
+    """The app in debug mode, the only mode with the key rotation demo.
+
+    One worker, so that every request meets the process whose key rotated.
+    """
+    folder = tmp_path_factory.mktemp("debug-site")
+    with browsers.serve(folder, [USER], SECRET_KEY=SECRET_KEY, DEBUG=True) as url:
+        yield url
+
+
+def log_in(page, site):
+    page.goto(f"{site}/auth/login")
+    browsers.log_in(page, *USER)
+    expect(page.locator("nav .who")).to_have_text(USER[0])
+
+
+def decode(cookie):
+    """Verify a session cookie with the servers' key, as the app does."""
+    app = create_app({"SECRET_KEY": SECRET_KEY})
+    return app.session_interface.decode(app, cookie)
+
+
+def test_the_viewer_decodes_in_the_browser_what_the_server_decodes(
+    page, site, tmp_path
+):
+    camera = browsers.Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+    log_in(page, site)
+
+    page.locator("nav").get_by_role("link", name="Session viewer").click()
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    camera.shoot("session-viewer")
+
+    server_decode = json.loads(page.inner_text(SERVER_DECODE))
+    cookie = browsers.session_cookie(page)["value"]
+    assert server_decode == helpers.as_json(decode(cookie))
+    assert server_decode["user_id"] == 1
+    assert helpers.cookie_fields(cookie).payload in page.inner_text(".cookie")
+    assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
+    expect(page.locator(".part.signature")).to_have_css("color", SIGNATURE_COLOUR)
+
+
+def test_a_key_rotation_watched_in_the_viewer(page, debug_site, tmp_path):
+    camera = browsers.Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+    verified_by = page.locator(".verified-by")
+    log_in(page, debug_site)
+    page.goto(f"{debug_site}/session")
+    expect(verified_by).to_contain_text("the current key")
+    before = helpers.cookie_fields(browsers.session_cookie(page)["value"])
+    data = json.loads(page.inner_text(SERVER_DECODE))
+
+    page.get_by_role("button", name="Rotate the secret key (demo)").click()
+    expect(verified_by).to_contain_text("fallback key 1")
+    expect(page.locator(".rotated")).to_contain_text("rotated its secret key 1 time")
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    camera.shoot("verified-by-the-fallback-key")
+    assert page.inner_text(".part.signature") == before.signature
+
+    page.reload()
+    expect(verified_by).to_contain_text("the current key")
+    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    camera.shoot("signed-again-with-the-current-key")
+    after = helpers.cookie_fields(browsers.session_cookie(page)["value"])
+    assert page.inner_text(".part.signature") == after.signature
+    assert after.signature != before.signature
+    assert after.payload == before.payload
+    assert json.loads(page.inner_text(SERVER_DECODE)) == data
