@@ -271,7 +271,7 @@ def expired_form_token(page):
 def decode(cookie):
     """Verify a session cookie with the servers' key, as the app does."""
     app = create_app({"SECRET_KEY": SECRET_KEY})
-    return app.session_interface.decode(app, cookie)
+    return helpers.decoded(app, cookie).data
 
 
 def distinct_colours(png):

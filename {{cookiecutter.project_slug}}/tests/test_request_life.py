@@ -50,7 +50,8 @@ def test_every_function_the_diagram_names_exists(path):
     "path",
     [
         "sessions.SignedCookieSessionInterface.open_session",
-        "sessions.SignedCookieSessionInterface.decode",
+        "sessions.cookie.CookieFormat.decode",
+        "sessions.cookie.CookieFormat.encode",
         "auth.load_logged_in_user",
         "auth.session_end_reason",
         "auth.login_deadline",

@@ -8,7 +8,8 @@ from flask import Blueprint, current_app, render_template, request
 
 from .auth import login_deadline
 from .rotation import rotations
-from .sessions import COOKIE_SHAPE, InvalidSessionCookie
+from .sessions import InvalidSessionCookie, decode
+from .sessions.cookie import COOKIE_SHAPE
 {%- else -%}
 """The home page."""
 
@@ -62,24 +63,29 @@ def describe_cookie(interface, name, value):
         "parts": value.rsplit(".", 2) if COOKIE_SHAPE.fullmatch(value) else None,
     }
     try:
-        session = interface.decode(current_app, value)
+        decoded = decode(
+            value,
+            interface.signing_keys(current_app),
+            max_age=interface.get_max_age(current_app),
+            salt=interface.salt,
+        )
     except InvalidSessionCookie as error:
         report.update(kind=error.kind, error=str(error))
         return report
-    signed_at = session.signed_at
+    data, signed_at = decoded.data, decoded.signed_at
     report.update(
         kind="valid",
         error=None,
-        json=json.dumps(session, indent=2, sort_keys=True, ensure_ascii=False),
-        compressed=value.startswith("."),
-        key_index=session.key_index,
+        json=json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False),
+        compressed=decoded.compressed,
+        key_index=decoded.key_index,
         signed_at=signed_at,
         age_seconds=int((datetime.now(UTC) - signed_at).total_seconds()),
         expires_at=signed_at + current_app.permanent_session_lifetime,
-        permanent=session.get("_permanent", False),
+        permanent=data.get("_permanent", False),
         refresh_after=interface.get_refresh_after(current_app),
-        absolute_deadline=login_deadline(session),
-        csrf_token=session.get("csrf_token"),
+        absolute_deadline=login_deadline(data),
+        csrf_token=data.get("csrf_token"),
     )
     return report
 {%- endif %}
