@@ -15,7 +15,7 @@
 -- or "future", the codes of tests/vectors/sessions.json, and `detail`
 -- says why in words.
 --
--- The rules are those of sessions.py, so that nginx, the app and the
+-- The rules are those of sessions/cookie.py, so that nginx, the app and the
 -- Node verifier (tools/verify-session.mjs) agree on every cookie:
 --   signing key = SHA1(salt .. "signer" .. secret)          ("django-concat")
 --   signature   = HMAC-SHA1(signing key, payload "." timestamp), base64url
@@ -31,16 +31,16 @@ local re_find, re_gmatch, re_match = ngx.re.find, ngx.re.gmatch, ngx.re.match
 
 local _M = {}
 
--- SignedCookieSessionInterface.salt
+-- DEFAULT_SALT in sessions/cookie.py
 _M.DEFAULT_SALT = "cookie-session"
 -- The app's PERMANENT_SESSION_LIFETIME (create_app): 7 days.
 _M.DEFAULT_MAX_AGE = 7 * 24 * 60 * 60
 -- The app's SESSION_ABSOLUTE_LIFETIME (create_app): 30 days.
 _M.DEFAULT_MAX_LOGIN_AGE = 30 * 24 * 60 * 60
--- The interface's max_payload_size: inflating stops here, so that a few signed
+-- CookieFormat.max_payload_size: inflating stops here, so that a few signed
 -- kilobytes of zeros cannot become megabytes on every request.
 _M.MAX_PAYLOAD_SIZE = 64 * 1024
--- The interface's StrictJSON.max_depth: how deep arrays and objects may nest,
+-- StrictJSON.max_depth (sessions/strict_json.py): how deep arrays and objects may nest,
 -- the session itself being the first level. Every reader of the format keeps
 -- this limit, since each one's own gives up at another depth.
 _M.MAX_DEPTH = 64
@@ -53,7 +53,7 @@ local MAX_SAFE_INTEGER_DIGITS = "9007199254740991"
 local INFLATE_CHUNK = 256
 
 -- Three fields of the base64url alphabet, the first after a dot when it is
--- compressed: the shape sessions.py's COOKIE_SHAPE accepts, captured as
+-- compressed: the shape sessions/cookie.py's COOKIE_SHAPE accepts, captured as
 -- payload, timestamp and signature; \z, unlike $, refuses a final newline.
 local COOKIE_SHAPE = [[^(\.?[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\z]]
 -- Never JSON, and cjson would stop reading at a NUL and ignore the rest.

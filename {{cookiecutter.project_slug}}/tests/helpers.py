@@ -18,6 +18,8 @@ import pytest
 import time_machine
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from {{ cookiecutter.package_name }}.sessions import decode
+
 TEST_PASSWORD = "test-password"
 TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
 
@@ -117,6 +119,17 @@ def saved_cookie(app, data):
         response = app.response_class()
         app.session_interface.save_session(app, session, response)
     return response.headers["Set-Cookie"].partition(";")[0].partition("=")[2]
+
+
+def decoded(app, value):
+    """The cookie ``value`` verified as ``app`` verifies it: a ``DecodedCookie``."""
+    interface = app.session_interface
+    return decode(
+        value,
+        interface.signing_keys(app),
+        max_age=interface.get_max_age(app),
+        salt=interface.salt,
+    )
 
 
 class CookieFields(NamedTuple):

@@ -97,7 +97,7 @@ def test_an_ageing_signature_is_refreshed(app, client, permanent):
 
     assert "session=" in response.headers["Set-Cookie"]
     cookie = helpers.session_cookie(client, app)
-    assert app.session_interface.decode(app, cookie) == data
+    assert helpers.decoded(app, cookie).data == data
 
 
 def test_the_refresh_point_is_configurable(app, client):

@@ -27,7 +27,7 @@ def test_the_home_page_shows_how_to_inflate_a_compressed_payload(client, auth, a
     decoded = helpers.run_shown_command(page, payload)
 
     assert payload.startswith(".")  # a logged-in session is compressed
-    assert decoded == helpers.as_json(app.session_interface.decode(app, value))
+    assert decoded == helpers.decoded(app, value).data
     assert "starts with a dot" in page
 
 

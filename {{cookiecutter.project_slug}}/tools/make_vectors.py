@@ -1,12 +1,11 @@
 """Write tests/vectors/sessions.json: session cookies and what they decode to.
 
 Every cookie is made by real code with the clock frozen: this project's
-``SignedCookieSessionInterface``, Flask's built-in session interface and
-the seed snippet's serializer (the seed snippet is the "better client-side
-sessions" Flask snippet this project grew from, which signs with
-itsdangerous's defaults). Every expected outcome is what the
-interface's ``decode()`` says about the cookie at the vector's time (and
-whether the cookie is compressed, which its leading dot says); each
+session package (``sessions.encode``), Flask's built-in session interface
+and the seed snippet's serializer (the seed snippet is the "better
+client-side sessions" Flask snippet this project grew from, which signs
+with itsdangerous's defaults). Every expected outcome is what
+``sessions.decode()`` says about the cookie at the vector's time; each
 case also states the outcome it is meant to show, and the script stops
 rather than write a vector that does not show it.
 
@@ -32,8 +31,13 @@ from itsdangerous.encoding import base64_encode
 
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
+    decode,
+    encode,
+)
+from {{ cookiecutter.package_name }}.sessions.cookie import (
+    DEFAULT_SALT,
+    CookieFormat,
     SessionSigner,
-    SignedCookieSessionInterface,
 )
 
 OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "vectors" / "sessions.json"
@@ -43,43 +47,26 @@ NOW = 1767225600
 #: PERMANENT_SESSION_LIFETIME for the vectors: one hour, so that the
 #: expired cases are near the limit rather than years past it.
 MAX_AGE = 3600
-SALT = SignedCookieSessionInterface.salt
-MAX_DEPTH = SignedCookieSessionInterface.serializer.max_depth
+SALT = DEFAULT_SALT
+MAX_DEPTH = CookieFormat.serializer.max_depth
 SECRET = "vector secret: the current key, 32 bytes or more"
 FALLBACK = "vector secret: the previous key, also long enough"
 OLDEST = "vector secret: the key before that, long enough too"
 
 
-def make_app(secrets: list[str], salt: str = SALT) -> Flask:
-    """An app whose keys are ``secrets``, newest first, as the vectors list them."""
-    app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY=secrets[0],
-        SECRET_KEY_FALLBACKS=list(reversed(secrets[1:])),
-        PERMANENT_SESSION_LIFETIME=MAX_AGE,
-        SESSION_COOKIE_SECURE=True,
-    )
-    interface = SignedCookieSessionInterface()
-    interface.salt = salt
-    interface.init_app(app)
-    return app
-
-
 def signer(secret: str = SECRET, salt: str = SALT) -> SessionSigner:
-    """The signer the interface signs with, for an app keyed with ``secret``."""
-    app = make_app([secret], salt)
-    return app.session_interface.get_signers(app)[0]
+    """The signer that signs cookies for ``secret``."""
+    return CookieFormat([secret], salt).signers[0]
 
 
 def mint(data: Any, secret: str = SECRET, salt: str = SALT, at: int = NOW) -> str:
-    """Sign ``data`` as the interface does when it saves a session at ``at``."""
+    """Sign ``data`` as the app does when it saves a session at ``at``."""
     with time_machine.travel(at, tick=False):
-        app = make_app([secret], salt)
-        return app.session_interface.encode(app, data)
+        return encode(data, secret, salt=salt)
 
 
 def sign_payload(payload: bytes, at: int = NOW) -> str:
-    """Sign a raw payload field, to make cookies the interface would never write."""
+    """Sign a raw payload field, to make cookies that encode() would never write."""
     with time_machine.travel(at, tick=False):
         return signer().sign(payload).decode()
 
@@ -146,7 +133,8 @@ class Case(NamedTuple):
 
 PLAIN = mint({"user_id": 42, "_fresh": True})
 FLASHES = {"_flashes": [["success", "Your password was changed."]] * 6}
-TOO_BIG = b'{"a":"' + b"0" * (SignedCookieSessionInterface.max_payload_size + 1) + b'"}'
+THIRTY_THOUSAND_LEVELS = b'{"a":' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+TOO_BIG = b'{"a":"' + b"0" * (CookieFormat.max_payload_size + 1) + b'"}'
 
 CASES = [
     Case("plain", "A small session: plain JSON, not compressed.", PLAIN, "valid"),
@@ -313,6 +301,13 @@ CASES = [
         "malformed",
     ),
     Case(
+        "NaN",
+        "Python's json module writes and reads NaN, which is not JSON: no other"
+        " reader takes it.",
+        sign_payload(base64_encode(b'{"ratio":NaN}')),
+        "malformed",
+    ),
+    Case(
         "largest safe integers",
         "2**53 - 1 and its negative: the largest integers a double holds exactly.",
         mint({"max": 2**53 - 1, "min": -(2**53 - 1)}),
@@ -379,6 +374,14 @@ CASES = [
         "malformed",
     ),
     Case(
+        "nested thirty thousand levels",
+        "A session holding lists nested far past the limit, compressed into a"
+        " few hundred bytes: deeper than Python's own JSON reader goes, so each"
+        " reader must refuse it without running out of stack.",
+        sign_payload(b"." + base64_encode(zlib.compress(THIRTY_THOUSAND_LEVELS))),
+        "malformed",
+    ),
+    Case(
         "signature of impossible length",
         "A signature field of a length that leaves one base64 character over.",
         replace_field(PLAIN, 2, PLAIN.rsplit(".", 1)[1] + "AA"),
@@ -394,18 +397,17 @@ CASES = [
 
 
 def outcome(case: Case) -> dict[str, Any]:
-    """What the session interface makes of the case's cookie, at ``NOW``."""
+    """What ``sessions.decode()`` makes of the case's cookie, at ``NOW``."""
     with time_machine.travel(NOW, tick=False):
-        app = make_app(list(case.secrets), case.salt)
         try:
-            session = app.session_interface.decode(app, case.cookie)
+            cookie = decode(case.cookie, case.secrets, max_age=MAX_AGE, salt=case.salt)
         except InvalidSessionCookie as error:
             return {"error": error.kind}
     return {
-        "payload": dict(session),
-        "signed_at": int(session.signed_at.timestamp()),
-        "compressed": case.cookie.startswith("."),
-        "key_index": session.key_index,
+        "payload": cookie.data,
+        "signed_at": int(cookie.signed_at.timestamp()),
+        "compressed": cookie.compressed,
+        "key_index": cookie.key_index,
     }
 
 
@@ -438,7 +440,7 @@ def render() -> str:
             "serializer": "itsdangerous URLSafeTimedSerializer",
             "key_derivation": "django-concat: SHA1(salt + 'signer' + secret)",
             "digest": "HMAC-SHA1",
-            "max_payload_size": SignedCookieSessionInterface.max_payload_size,
+            "max_payload_size": CookieFormat.max_payload_size,
             "max_depth": MAX_DEPTH,
         },
         "vectors": [vector(case) for case in CASES],

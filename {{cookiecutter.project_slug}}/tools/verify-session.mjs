@@ -14,7 +14,7 @@
 // The scheme is itsdangerous's URLSafeTimedSerializer with its defaults:
 //   signing key = SHA1(salt + "signer" + secret)          ("django-concat")
 //   signature   = HMAC-SHA1(signing key, payload "." timestamp), base64url
-// The fields are decoded by src/{{ cookiecutter.package_name }}/js/session-cookie.mjs,
+// The fields are decoded by src/{{ cookiecutter.package_name }}/sessions/session-cookie.mjs,
 // the reader that runs in browsers too.
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
@@ -28,7 +28,7 @@ import {
   decodePayload,
   decodeTimestamp,
   splitCookie,
-} from "../src/{{ cookiecutter.package_name }}/js/session-cookie.mjs";
+} from "../src/{{ cookiecutter.package_name }}/sessions/session-cookie.mjs";
 
 export { SessionCookieError };
 

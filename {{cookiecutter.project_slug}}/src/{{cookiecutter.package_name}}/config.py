@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from .sessions import SessionConfigError, SignedCookieSessionInterface
+from .sessions.checks import check_config
 
 # What each accepted database scheme becomes. Platforms give ``postgres://``
 # or ``postgresql://``; SQLAlchemy refuses the first and would pick psycopg2
@@ -50,7 +51,7 @@ def defaults(instance_path):
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or "sqlite:///" + os.path.join(instance_path, "app.sqlite"),
         "PASSWORD_HASH_METHOD": "scrypt",
-        # None: Secure everywhere except in debug and testing (see sessions.py).
+        # None: Secure except in debug and testing (see sessions/interface.py).
         "SESSION_COOKIE_SECURE": None,
         # Idle timeout: a session unused this long is refused.
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
@@ -98,9 +99,9 @@ def check(app):
     check_max_content_length(config["MAX_CONTENT_LENGTH"])
     check_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     check_proxies(config["TRUSTED_PROXIES"], config["TRUSTED_HOSTS"])
-    # sessions.py stands alone, with its own checks and its own error.
+    # The session package stands alone, with its own checks and its own error.
     try:
-        SignedCookieSessionInterface().check_config(app)
+        check_config(app, SignedCookieSessionInterface())
     except SessionConfigError as error:
         raise ConfigError(str(error)) from None
 

@@ -9,7 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .sessions import COOKIE_SHAPE, InvalidSessionCookie
+from .sessions import InvalidSessionCookie, decode
+from .sessions.cookie import COOKIE_SHAPE, load_payload
 
 # What a terminal would act on rather than show: control characters (C0,
 # DEL, C1: cursor moves, colours, window titles), the bidirectional marks,
@@ -41,25 +42,31 @@ def decode_command(cookie, unsafe):
     if cookie == "-":
         cookie = read_cookie()
     interface = current_app.session_interface
+    max_age = interface.get_max_age(current_app)
     try:
-        session = interface.decode(current_app, cookie)
+        decoded = decode(
+            cookie,
+            interface.signing_keys(current_app),
+            max_age=max_age,
+            salt=interface.salt,
+        )
     except InvalidSessionCookie as error:
         if unsafe:
-            show_untrusted(interface, cookie)
+            show_untrusted(cookie)
         raise click.ClickException(escaped(str(error))) from None
-    age = int((datetime.now(UTC) - session.signed_at).total_seconds())
-    index = session.key_index
+    age = int((datetime.now(UTC) - decoded.signed_at).total_seconds())
+    index = decoded.key_index
     if index == 0:
         key = "SECRET_KEY, the current key"
     else:
         key = f"fallback key {index}, SECRET_KEY_FALLBACKS[-{index}]"
     click.echo(f"Verified with: {key}")
     click.echo(
-        f"Signed at:     {session.signed_at:%Y-%m-%d %H:%M:%S} UTC ({age} s ago,"
-        f" valid for {interface.get_max_age(current_app) - age} s more)"
+        f"Signed at:     {decoded.signed_at:%Y-%m-%d %H:%M:%S} UTC ({age} s ago,"
+        f" valid for {max_age - age} s more)"
     )
-    click.echo(f"Compressed:    {'yes' if cookie.startswith('.') else 'no'}")
-    click.echo(escaped_json(session))
+    click.echo(f"Compressed:    {'yes' if decoded.compressed else 'no'}")
+    click.echo(escaped_json(decoded.data))
 
 
 def read_cookie():
@@ -91,14 +98,13 @@ def escaped_json(data):
     return "\n".join(escaped(line) for line in text.split("\n"))
 
 
-def show_untrusted(interface, cookie):
+def show_untrusted(cookie):
     """Print what an unverified cookie claims, unmistakably labelled."""
     if not COOKIE_SHAPE.fullmatch(cookie):
         click.echo("No payload to show: this is not a signed cookie at all.")
         return
-    payload = cookie.rsplit(".", 2)[0]
     try:
-        data = interface.load_payload(payload.encode("ascii"))
+        data = load_payload(cookie.rsplit(".", 2)[0])
     except InvalidSessionCookie as error:
         click.echo(f"No payload to show: {escaped(str(error))}.")
         return

@@ -11,7 +11,7 @@ import {
   decodeTimestamp,
   readSessionCookie,
   splitCookie,
-} from "../../src/{{ cookiecutter.package_name }}/js/session-cookie.mjs";
+} from "../../src/{{ cookiecutter.package_name }}/sessions/session-cookie.mjs";
 
 const { vectors } = JSON.parse(
   readFileSync(new URL("../vectors/sessions.json", import.meta.url), "utf8"),

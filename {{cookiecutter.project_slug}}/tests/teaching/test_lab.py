@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
 
 import helpers
 
@@ -59,6 +58,8 @@ def test_lab_names_the_fallback_key_that_verified(client, app):
     assert "<code>SECRET_KEY_FALLBACKS[-2]</code>" in page
 
 
+# One cookie for each reason the lab can give: what the server makes of
+# every kind of cookie is the shared vectors' to say.
 class Verdict(NamedTuple):
     name: str
     # Called inside the test, so that the cookie's age is counted from then.
@@ -86,30 +87,7 @@ VERDICTS = [
         "bad-signature",
         "bad signature",
     ),
-    Verdict(
-        "edited payload",
-        lambda: "eyJ1c2VyX2lkIjoxfQ" + helpers.mint({"user_id": 2})[18:],
-        "bad-signature",
-        "bad signature",
-    ),
     Verdict("not a cookie", lambda: "hello", "malformed", "not three base64url fields"),
-    Verdict(
-        "a list",
-        lambda: helpers.mint([1, 2]),
-        "malformed",
-        "a JSON list, not an object",
-    ),
-    Verdict(
-        "not JSON",
-        lambda: (
-            URLSafeTimedSerializer(helpers.TEST_SECRET_KEY, salt="cookie-session")
-            .make_signer()
-            .sign(b"bm90IGpzb24")
-            .decode()
-        ),
-        "malformed",
-        "undecodable payload",
-    ),
 ]
 
 

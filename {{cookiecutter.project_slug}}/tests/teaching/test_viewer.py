@@ -74,9 +74,7 @@ def test_viewers_inflating_line_prints_the_servers_decode(client, auth, app):
 
     page = client.get("/session").text
 
-    assert helpers.run_shown_command(page) == helpers.as_json(
-        app.session_interface.decode(app, value)
-    )
+    assert helpers.run_shown_command(page) == helpers.decoded(app, value).data
 
 
 def test_viewer_says_the_current_key_verified_it(client, auth):
@@ -100,7 +98,7 @@ def test_viewer_names_the_fallback_key_that_verified_it(
     assert f"<strong>fallback key {number}</strong>" in page
     assert f"<code>SECRET_KEY_FALLBACKS[-{number}]</code>" in page
     assert "this response signs the cookie again with the current key" in page
-    assert app.session_interface.decode(app, resigned).key_index == 0
+    assert helpers.decoded(app, resigned).key_index == 0
 
 
 def test_viewer_shows_the_csrf_token(client, app):
@@ -122,7 +120,7 @@ def test_viewer_explains_a_rejected_cookie(client):
     assert "bad signature" in page
 
 
-# Signed, but unreadable alike everywhere (see test_value_limits.py).
+# Signed, but unreadable alike everywhere (see test_strict_json.py).
 @pytest.mark.parametrize("value", [2**53, "\ud800"], ids=["2**53", "lone surrogate"])
 def test_viewer_explains_a_signed_cookie_holding_an_unreadable_value(client, value):
     client.set_cookie("session", helpers.sign_json({"name": value}))

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 
 from ..auth import login_deadline
-from ..sessions import COOKIE_SHAPE, InvalidSessionCookie
+from ..sessions import InvalidSessionCookie, decode
+from ..sessions.cookie import COOKIE_SHAPE
 
 # Flask's default MAX_COOKIE_SIZE, just under the 4096 bytes of name and
 # value that browsers keep in one cookie.
@@ -29,24 +30,29 @@ def describe_cookie(name, value):
         "parts": value.rsplit(".", 2) if COOKIE_SHAPE.fullmatch(value) else None,
     }
     try:
-        session = interface.decode(current_app, value)
+        decoded = decode(
+            value,
+            interface.signing_keys(current_app),
+            max_age=interface.get_max_age(current_app),
+            salt=interface.salt,
+        )
     except InvalidSessionCookie as error:
         report.update(kind=error.kind, error=str(error))
         return report
-    signed_at = session.signed_at
+    data, signed_at = decoded.data, decoded.signed_at
     max_age = timedelta(seconds=interface.get_max_age(current_app))
     report.update(
         kind="valid",
         error=None,
-        json=json.dumps(session, indent=2, sort_keys=True, ensure_ascii=False),
-        compressed=value.startswith("."),
-        key_index=session.key_index,
+        json=json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False),
+        compressed=decoded.compressed,
+        key_index=decoded.key_index,
         signed_at=signed_at,
         age_seconds=int((datetime.now(UTC) - signed_at).total_seconds()),
         expires_at=signed_at + max_age,
-        permanent=session.get("_permanent", False),
+        permanent=data.get("_permanent", False),
         refresh_after=interface.get_refresh_after(current_app),
-        absolute_deadline=login_deadline(session),
-        csrf_token=session.get("csrf_token"),
+        absolute_deadline=login_deadline(data),
+        csrf_token=data.get("csrf_token"),
     )
     return report

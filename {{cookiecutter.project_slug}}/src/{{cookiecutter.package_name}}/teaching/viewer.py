@@ -8,10 +8,10 @@ from ..auth import session_free
 from . import rotation
 from .report import describe_cookie
 
-# The JavaScript reader of the cookie format. Node's verifier imports it
-# too, so it lives in the app's package, which every project keeps; the
-# viewer's script imports it from the route below.
-READER = Path(__file__).resolve().parent.parent / "js" / "session-cookie.mjs"
+# The JavaScript reader of the cookie format, beside the Python one in the
+# session package, which every project keeps: Node's verifier imports it
+# from there, and the viewer's script from the route below.
+READER = Path(__file__).resolve().parent.parent / "sessions" / "session-cookie.mjs"
 
 
 def viewer():

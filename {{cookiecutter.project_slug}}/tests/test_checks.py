@@ -1,0 +1,95 @@
+"""The settings the session interface refuses at start-up, and those it accepts."""
+
+import re
+from typing import NamedTuple
+
+import pytest
+from flask import Flask
+
+import helpers
+from {{ cookiecutter.package_name }}.sessions import (
+    SessionConfigError,
+    SignedCookieSessionInterface,
+)
+
+SECRET = helpers.TEST_SECRET_KEY
+
+
+def bare_app(config):
+    app = Flask(__name__)
+    app.config.update(TESTING=True, SECRET_KEY=SECRET)
+    app.config.update(config)
+    return app
+
+
+class Refusal(NamedTuple):
+    config: dict
+    message: str
+
+
+PRODUCTION = {"TESTING": False, "SESSION_COOKIE_SECURE": None}
+
+REFUSALS = [
+    Refusal({"SECRET_KEY": None}, "SECRET_KEY is not set"),
+    Refusal({**PRODUCTION, "SECRET_KEY": "short"}, "SECRET_KEY is 5 bytes"),
+    Refusal(
+        {**PRODUCTION, "SECRET_KEY_FALLBACKS": ["old"]},
+        "a key in SECRET_KEY_FALLBACKS is 3 bytes",
+    ),
+    Refusal(
+        {**PRODUCTION, "SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE is False"
+    ),
+    Refusal({"SESSION_COOKIE_SAMESITE": "None"}, "'None' but the cookie is not Secure"),
+    Refusal({"SESSION_COOKIE_NAME": "__Host-session"}, "needs a Secure cookie"),
+    Refusal({"SESSION_COOKIE_NAME": "__Secure-session"}, "needs a Secure cookie"),
+    Refusal(
+        {
+            "SESSION_COOKIE_NAME": "__Host-session",
+            "SESSION_COOKIE_SECURE": True,
+            "SESSION_COOKIE_DOMAIN": "example.org",
+        },
+        "forbids a Domain",
+    ),
+    Refusal(
+        {
+            "SESSION_COOKIE_NAME": "__Host-session",
+            "SESSION_COOKIE_SECURE": True,
+            "SESSION_COOKIE_PATH": "/app",
+        },
+        "needs Path=/",
+    ),
+    Refusal({"SESSION_REFRESH_AFTER": 2}, "SESSION_REFRESH_AFTER is 2"),
+]
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda case: case.message)
+def test_unsafe_settings_are_refused_at_start(case):
+    with pytest.raises(SessionConfigError, match=re.escape(case.message)):
+        SignedCookieSessionInterface().init_app(bare_app(case.config))
+
+
+@pytest.mark.parametrize("fallbacks", ["old-key", b"old-key", 42])
+def test_fallbacks_that_are_not_a_list_are_refused_at_start(fallbacks):
+    app = bare_app({"SECRET_KEY_FALLBACKS": fallbacks})
+
+    with pytest.raises(SessionConfigError, match="must be a list"):
+        SignedCookieSessionInterface().init_app(app)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"TESTING": True, "SECRET_KEY": "short"},
+        {"TESTING": False, "DEBUG": True, "SECRET_KEY": "short"},
+        {**PRODUCTION},
+        {"SESSION_COOKIE_NAME": "__Host-session", "SESSION_COOKIE_SECURE": True},
+        {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True},
+    ],
+    ids=["short key in testing", "short key in debug", "production", "__Host-", "None"],
+)
+def test_sound_settings_are_accepted(config):
+    app = bare_app(config)
+
+    SignedCookieSessionInterface().init_app(app)
+
+    assert isinstance(app.session_interface, SignedCookieSessionInterface)
