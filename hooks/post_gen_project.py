@@ -1,10 +1,11 @@
-"""Finish the new project: a secret key of its own, and only the pages asked for."""
+"""Finish the new project: a secret key of its own, only the pages and licence asked for."""
 
 import pathlib
 import re
 import runpy
 
 TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
+OPEN_SOURCE = {{"False" if cookiecutter.open_source_license == "Not open source" else "True"}}
 PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
 
 # Files that only the teaching pages use: the session viewer, the tamper
@@ -51,5 +52,12 @@ def keep_or_cut_teaching_pages():
             path.unlink()
 
 
+def keep_or_cut_licence():
+    # LICENSE renders empty without a licence; no file says so more plainly.
+    if not OPEN_SOURCE:
+        pathlib.Path("LICENSE").unlink()
+
+
 write_secret_key()
 keep_or_cut_teaching_pages()
+keep_or_cut_licence()
