@@ -22,7 +22,7 @@ import json
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import time_machine
 from flask import Flask
@@ -65,17 +65,22 @@ def make_app(secrets: list[str], salt: str = SALT) -> Flask:
     return app
 
 
+def interface(app: Flask) -> SignedCookieSessionInterface:
+    """The interface make_app gave ``app``; Flask types it as the base class."""
+    return cast(SignedCookieSessionInterface, app.session_interface)
+
+
 def signer(secret: str = SECRET, salt: str = SALT) -> SessionSigner:
     """The signer the interface signs with, for an app keyed with ``secret``."""
     app = make_app([secret], salt)
-    return app.session_interface.get_signers(app)[0]
+    return interface(app).get_signers(app)[0]
 
 
 def mint(data: Any, secret: str = SECRET, salt: str = SALT, at: int = NOW) -> str:
     """Sign ``data`` as the interface does when it saves a session at ``at``."""
     with time_machine.travel(at, tick=False):
         app = make_app([secret], salt)
-        return app.session_interface.encode(app, data)
+        return interface(app).encode(app, data)
 
 
 def sign_payload(payload: bytes, at: int = NOW) -> str:
@@ -93,7 +98,9 @@ def mint_flask_builtin(data: dict) -> str:
     with time_machine.travel(NOW, tick=False):
         app = Flask(__name__)
         app.secret_key = SECRET
-        return SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
+        serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+        assert serializer is not None, "the app has a secret key"
+        return serializer.dumps(data)
 
 
 def mint_seed(data: dict) -> str:
@@ -398,9 +405,10 @@ def outcome(case: Case) -> dict[str, Any]:
     with time_machine.travel(NOW, tick=False):
         app = make_app(list(case.secrets), case.salt)
         try:
-            session = app.session_interface.decode(app, case.cookie)
+            session = interface(app).decode(app, case.cookie)
         except InvalidSessionCookie as error:
             return {"error": error.kind}
+    assert session.signed_at is not None, "a decoded session knows when it was signed"
     return {
         "payload": dict(session),
         "signed_at": int(session.signed_at.timestamp()),

@@ -102,9 +102,9 @@ class StrictJSON:
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
     # integers are checked on the JSON text instead (may_hold_unreadable).
-    plain_types = frozenset({str, int, bool, type(None)})
+    plain_types: frozenset[type] = frozenset({str, int, bool, type(None)})
     # What the closer walk still skips: these read back alike everywhere.
-    readable_types = frozenset({bool, type(None)})
+    readable_types: frozenset[type] = frozenset({bool, type(None)})
 
     # bytes.translate() table that turns each digit into "0" and anything
     # else into a space, so that a run of 16 digits becomes sixteen_digits.
@@ -370,7 +370,10 @@ class SignedCookieSessionInterface(SessionInterface):
 
     def __init__(self) -> None:
         # (keys, signers): built once per set of keys, not per request.
-        self._signer_cache: tuple[tuple, tuple[SessionSigner, ...]] = ((), ())
+        self._signer_cache: tuple[tuple[Any, ...], tuple[SessionSigner, ...]] = (
+            (),
+            (),
+        )
 
     def init_app(self, app: Flask) -> None:
         """Check the app's session settings at start-up, then use this interface."""
@@ -488,7 +491,11 @@ class SignedCookieSessionInterface(SessionInterface):
         return app.config["SESSION_COOKIE_SAMESITE"] or self.default_samesite
 
     def get_refresh_after(self, app: Flask) -> float:
-        return app.config.get("SESSION_REFRESH_AFTER", self.refresh_after)
+        # A number once check_config has passed: it refuses anything else.
+        refresh_after: float = app.config.get(
+            "SESSION_REFRESH_AFTER", self.refresh_after
+        )
+        return refresh_after
 
     def get_max_age(self, app: Flask) -> int:
         """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
@@ -510,7 +517,7 @@ class SignedCookieSessionInterface(SessionInterface):
         """
         if session.modified:
             return True
-        signed_at = getattr(session, "signed_at", None)
+        signed_at: datetime | None = getattr(session, "signed_at", None)
         if signed_at is None or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
             return False
         age = datetime.now(UTC) - signed_at
@@ -670,7 +677,7 @@ class SignedCookieSessionInterface(SessionInterface):
         self, app: Flask, session: SessionMixin, response: Response
     ) -> None:
         name = self.get_cookie_name(app)
-        attributes = {
+        attributes: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
             "path": self.get_cookie_path(app),
             "secure": self.get_cookie_secure(app),
@@ -738,7 +745,7 @@ class SignedCookieSessionInterface(SessionInterface):
     def largest_keys(data: Mapping[str, Any], count: int = 3) -> str:
         """Name the keys that take the most room, for size error messages."""
         sizes = {key: len(json.dumps(data[key], default=repr)) for key in data}
-        largest = sorted(sizes, key=sizes.get, reverse=True)[:count]
+        largest = sorted(sizes, key=sizes.__getitem__, reverse=True)[:count]
         return ", ".join(f"{key!r} ({sizes[key]} bytes)" for key in largest)
 
     @staticmethod
