@@ -5,7 +5,7 @@ import re
 import runpy
 
 TEACHING_PAGES = {{"True" if cookiecutter.teaching_pages else "False"}}
-OPEN_SOURCE = {{"False" if cookiecutter.open_source_license == "Not open source" else "True"}}
+LICENCE = {{cookiecutter.open_source_license | tojson}}
 PACKAGE = pathlib.Path("src", {{cookiecutter.package_name | tojson}})
 
 # Files that only the teaching pages use: the session viewer, the tamper
@@ -54,7 +54,7 @@ def keep_or_cut_teaching_pages():
 
 def keep_or_cut_licence():
     # LICENSE renders empty without a licence; no file says so more plainly.
-    if not OPEN_SOURCE:
+    if LICENCE == "Not open source":
         pathlib.Path("LICENSE").unlink()
 
 
