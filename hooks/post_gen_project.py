@@ -46,7 +46,9 @@ def write_secret_key():
 def keep_or_cut_teaching_pages():
     kept = r"\1" if TEACHING_PAGES else ""
     for path in MARKED_FILES:
-        path.write_text(TEACHING_LINES.sub(kept, path.read_text()))
+        text = TEACHING_LINES.sub(kept, path.read_text())
+        # A cut at the end of a file would leave the blank line before it.
+        path.write_text(text.rstrip("\n") + "\n")
     if not TEACHING_PAGES:
         for path in TEACHING_FILES:
             path.unlink()

@@ -521,8 +521,18 @@ def test_mypy_is_strict_for_the_session_code_alone(
         assert result.returncode == 0, result.stdout
 
 
-def test_pre_commit_passes_on_a_fresh_bake(cookies, baked_python, tmp_path):
-    result = cookies.bake()
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param(
+            {"teaching_pages": False, "open_source_license": "GPL-3.0-or-later"},
+            id="no-teaching-pages-gpl",
+        ),
+    ],
+)
+def test_pre_commit_passes_on_a_fresh_bake(answers, cookies, baked_python, tmp_path):
+    result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     project = result.project_path
     git("init", "-q", cwd=project)
