@@ -189,7 +189,7 @@ def installation_folders():
 
 def check_database_location(app, url):
     # Debug and tests may keep their data anywhere; a served app must not
-    # keep it where the next install of the app may replace the folder.
+    # keep it beside its installed code, which reinstalls replace.
     if app.debug or app.testing or url.drivername != "sqlite":
         return
     if url.database in (None, "", ":memory:"):
@@ -199,10 +199,10 @@ def check_database_location(app, url):
     for folder in installation_folders():
         if path.is_relative_to(folder):
             raise ConfigError(
-                f"The SQLite database {path} is inside {folder}, which the next"
-                " install may replace. Set DATABASE_URL, or FLASK_INSTANCE_PATH"
-                " to a folder outside it; the instance folder is now"
-                f" {app.instance_path}."
+                f"The SQLite database {path} is inside {folder}, with the installed"
+                " code, where a reinstall may delete it. Set DATABASE_URL, or"
+                " FLASK_INSTANCE_PATH to a folder outside it; the instance folder"
+                f" is now {app.instance_path}."
             )
 
 
