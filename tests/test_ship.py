@@ -1,16 +1,21 @@
-"""What a baked project ships with beyond the app: CI, a lock, an upgrade path."""
+"""What a baked project ships with beyond the app: CI, a lock, an upgrade path,
+a licence, type checks and pre-commit."""
 
 import glob
+import hashlib
 import json
 import os
 import re
 import shutil
 import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.licenses import canonicalize_license_expression
+from packaging.metadata import Metadata
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -75,9 +80,11 @@ def test_the_workflow_runs_the_readme_test_command(default_project):
     command = helpers.readme_command(default_project / "README.md", "Run the tests")
 
     assert steps["Run the tests"]["run"].strip() == command
-    for switch in ("BROWSER", "CLUSTER", "NODE", "POSTGRES"):
+    for switch in ("BROWSER", "CLUSTER", "NODE", "POSTGRES", "SYSTEMD"):
         assert job["env"][f"REQUIRE_{switch}"] == "1"
-    install = steps["Install Chromium, nginx with Lua, Node.js and PostgreSQL"]["run"]
+    install = steps[
+        "Install Chromium, nginx with Lua, Node.js, PostgreSQL and systemd"
+    ]["run"]
     assert {
         "chromium",
         "nginx",
@@ -86,8 +93,17 @@ def test_the_workflow_runs_the_readme_test_command(default_project):
         "lua-cjson",
         "nodejs",
         "postgresql",
+        "systemd",
     } <= set(install.split())
     assert job["container"] == "python:${{ matrix.python }}-bookworm"
+
+
+def test_the_workflow_runs_ruff_and_mypy(default_project):
+    steps = workflow(default_project)["jobs"]["test"]["steps"]
+    commands = [step.get("run", "") for step in steps]
+
+    assert ".venv/bin/ruff check . && .venv/bin/ruff format --check ." in commands
+    assert ".venv/bin/mypy" in commands
 
 
 def test_the_workflow_tests_every_python_the_project_declares(default_project):
@@ -114,10 +130,10 @@ def test_dependabot_watches_pip_and_the_actions(default_project):
 
 def runtime_requirements(project):
     metadata = pyproject(project)["project"]
+    extras = metadata["optional-dependencies"]
     return [
         Requirement(line)
-        for line in metadata["dependencies"]
-        + metadata["optional-dependencies"]["postgres"]
+        for line in metadata["dependencies"] + extras["postgres"] + extras["production"]
     ]
 
 
@@ -149,37 +165,88 @@ def test_the_lock_satisfies_pyproject(default_project):
     assert len(re.findall(r"==\S+ \\\n +--hash=sha256:", text)) == len(locked)
 
 
-def test_the_production_install_uses_the_lock_alone(default_project, tmp_path):
-    project = tmp_path / default_project.name
+@pytest.fixture(scope="module")
+def production_install(default_project, tmp_path_factory):
+    """A copy of the default bake, installed as its docs/production.md says."""
+    project = tmp_path_factory.mktemp("production") / default_project.name
     shutil.copytree(
-        default_project, project, ignore=shutil.ignore_patterns(".venv", ".git")
+        default_project,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git", ".mypy_cache"),
     )
     command = helpers.readme_command(
         project / "docs" / "production.md", "A production install"
     )
-    package = project.name.replace("-", "_")
-
     installed = helpers.run(command, project, shell=True)
     assert installed.returncode == 0, installed.stderr[-3000:]
+    return project
+
+
+def installed_versions(project):
     python = project / ".venv" / "bin" / "python"
     listed = helpers.run([python, "-m", "pip", "list", "--format=json"], project)
-    check = helpers.run([python, "-m", "pip", "check"], project)
-    app = helpers.run(
-        [
-            python,
-            "-c",
-            f"from {package} import create_app; create_app({{'SECRET_KEY': 'k' * 32}})",
-        ],
-        tmp_path,
-    )
+    return {
+        canonicalize_name(distribution["name"]): distribution["version"]
+        for distribution in json.loads(listed.stdout)
+    }
+
+
+def test_the_production_install_uses_the_lock_alone(production_install):
+    python = production_install / ".venv" / "bin" / "python"
+    check = helpers.run([python, "-m", "pip", "check"], production_install)
+    locked = locked_versions(production_install)
+    own = {"pip", "setuptools", canonicalize_name(production_install.name)}
 
     assert check.returncode == 0, check.stdout
-    assert app.returncode == 0, app.stderr
-    locked = locked_versions(project)
-    for distribution in json.loads(listed.stdout):
-        name = canonicalize_name(distribution["name"])
-        if name not in {"pip", "setuptools", canonicalize_name(project.name)}:
-            assert locked.get(name) == distribution["version"], distribution
+    for name, version in installed_versions(production_install).items():
+        if name not in own:
+            assert locked.get(name) == version, name
+
+
+def test_the_production_install_has_gunicorn_from_the_lock(production_install):
+    gunicorn = production_install / ".venv" / "bin" / "gunicorn"
+    version = helpers.run([gunicorn, "--version"], production_install)
+
+    assert version.returncode == 0, version.stderr
+    locked = locked_versions(production_install)["gunicorn"]
+    assert installed_versions(production_install)["gunicorn"] == locked
+    assert locked in version.stdout
+
+
+def installed_flask(project, cwd, *command, **environment):
+    """A ``flask`` command of the installed app, run from ``cwd`` as a service runs it."""
+    package = project.name.replace("-", "_")
+    return helpers.run(
+        [project / ".venv" / "bin" / "flask", "--app", package, *command],
+        cwd,
+        env={"FLASK_SECRET_KEY": "k" * 32, **environment},
+    )
+
+
+def test_the_installed_app_keeps_no_database_in_its_environment(
+    production_install, tmp_path
+):
+    refused = installed_flask(production_install, tmp_path, "init-db")
+
+    assert refused.returncode != 0
+    (line,) = refused.stderr.splitlines()
+    assert line.startswith("Error: The SQLite database ")
+    assert "DATABASE_URL" in line
+    assert f"instance folder is now {production_install / '.venv'}" in line
+    assert not glob.glob("var/*/app.sqlite", root_dir=production_install / ".venv")
+
+
+def test_the_installed_app_keeps_its_data_where_flask_instance_path_says(
+    production_install, tmp_path
+):
+    folder = tmp_path / "instance"
+
+    made = installed_flask(
+        production_install, tmp_path, "init-db", FLASK_INSTANCE_PATH=str(folder)
+    )
+
+    assert made.returncode == 0, made.stderr
+    assert (folder / "app.sqlite").is_file()
 
 
 def git(*args, cwd):
@@ -288,3 +355,205 @@ def test_the_quick_suite_passes_under_each_python(
     result = helpers.run_quick_suite(venv_python, default_project)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+# The licence choices: the copyright line each writes, and the SHA-256 of the
+# licence's own text where LICENSE carries it verbatim below a notice (that of
+# the text the Apache Software Foundation and the FSF publish).
+RULE = "-" * 72 + "\n"
+LICENCES = {
+    "MIT": ("Copyright (c) 1999 Zoë O'Brien\n", None),
+    "BSD-3-Clause": ("Copyright (c) 1999, Zoë O'Brien\n", None),
+    "Apache-2.0": (
+        "Copyright 1999 Zoë O'Brien\n",
+        "cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30",
+    ),
+    "GPL-3.0-or-later": (
+        "Copyright (C) 1999  Zoë O'Brien\n",
+        "3972dc9744f6499f0f9b2dbf76696f2ae7ad8af9b23dde66d6af86c9dfb36986",
+    ),
+}
+NO_LICENCE = "Not open source"
+PRIVATE = "Private :: Do Not Upload"
+
+
+@pytest.fixture(scope="session", params=[*LICENCES, NO_LICENCE])
+def licensed(request, cookies_session):
+    """A bake for each answer to open_source_license, its year set to 1999."""
+    result = cookies_session.bake(
+        extra_context={
+            "open_source_license": request.param,
+            "author_name": "Zoë O'Brien",
+            "__year": "1999",
+        }
+    )
+    assert result.exit_code == 0, result.exception
+    return request.param, result.project_path
+
+
+def test_the_template_has_a_licence_of_its_own():
+    text = (helpers.TEMPLATE / "LICENSE").read_text()
+
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text
+
+
+def test_license_has_the_full_text_with_the_year_and_author(licensed):
+    licence, project = licensed
+    if licence == NO_LICENCE:
+        assert not (project / "LICENSE").exists()
+        return
+    copyright, verbatim = LICENCES[licence]
+    text = (project / "LICENSE").read_text()
+
+    assert copyright in text
+    assert "cookiecutter" not in text
+    assert text.endswith("\n")
+    assert not text.endswith("\n\n")
+    if verbatim:
+        notice, full_text = text.split(RULE)
+        assert copyright in notice
+        assert hashlib.sha256(full_text.encode()).hexdigest() == verbatim
+
+
+def test_pyproject_names_the_licence_or_marks_the_package_private(licensed):
+    licence, project = licensed
+    metadata = pyproject(project)["project"]
+
+    if licence == NO_LICENCE:
+        assert "license" not in metadata
+        assert PRIVATE in metadata["classifiers"]
+    else:
+        assert metadata["license"] == licence
+        assert PRIVATE not in metadata["classifiers"]
+        assert not any(c.startswith("License ::") for c in metadata["classifiers"])
+
+
+def test_the_wheels_metadata_is_valid_and_carries_the_licence(licensed, tmp_path):
+    licence, project = licensed
+    built = helpers.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", tmp_path, "."],
+        project,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        (metadata_name,) = (n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = Metadata.from_email(archive.read(metadata_name), validate=True)
+        licence_files = [n for n in names if ".dist-info/licenses/" in n]
+        shipped = [archive.read(n).decode() for n in licence_files]
+
+    if licence == NO_LICENCE:
+        assert metadata.license_expression is None
+        assert shipped == []
+        assert PRIVATE in metadata.classifiers
+    else:
+        assert metadata.license_expression == canonicalize_license_expression(licence)
+        assert metadata.license_files == ["LICENSE"]
+        assert shipped == [(project / "LICENSE").read_text()]
+
+
+def test_each_bake_starts_a_changelog(default_project):
+    text = (default_project / "CHANGELOG.md").read_text()
+
+    assert "[Keep a Changelog](https://keepachangelog.com/" in text
+    assert "## [Unreleased]" in text
+
+
+def test_the_template_keeps_a_changelog():
+    text = (helpers.TEMPLATE / "CHANGELOG.md").read_text()
+
+    assert "[Keep a Changelog](https://keepachangelog.com/" in text
+    assert "## [Unreleased]" in text
+
+
+def mypy(python, project, cache):
+    """The dev environment's mypy, run in ``project`` as its CI runs it."""
+    return helpers.run(
+        [Path(python).parent / "mypy"], project, env={"MYPY_CACHE_DIR": str(cache)}
+    )
+
+
+@pytest.fixture(scope="module")
+def mypy_cache(tmp_path_factory):
+    # Shared, so that the library modules are analysed once.
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
+def test_mypy_passes_on_the_default_bake(default_project, baked_python, mypy_cache):
+    result = mypy(baked_python, default_project, mypy_cache)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success" in result.stdout
+
+
+def session_code(package_folder):
+    """The session module, or the session package's ``__init__``."""
+    module = package_folder / "sessions.py"
+    return module if module.exists() else package_folder / "sessions" / "__init__.py"
+
+
+@pytest.mark.parametrize(("where", "strict"), [("sessions", True), ("pages", False)])
+def test_mypy_is_strict_for_the_session_code_alone(
+    where, strict, default_project, baked_python, mypy_cache, tmp_path
+):
+    project = tmp_path / default_project.name
+    shutil.copytree(
+        default_project,
+        project,
+        ignore=shutil.ignore_patterns(".venv", ".git", ".mypy_cache", "__pycache__"),
+    )
+    package = project / "src" / project.name.replace("-", "_")
+    module = session_code(package) if where == "sessions" else package / "pages.py"
+    module.write_text(
+        module.read_text() + "\n\ndef untyped(value):\n    return value\n"
+    )
+
+    result = mypy(baked_python, project, mypy_cache)
+
+    if strict:
+        assert result.returncode == 1, result.stdout
+        assert (
+            "Function is missing a type annotation  [no-untyped-def]" in result.stdout
+        )
+    else:
+        assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="defaults"),
+        pytest.param(
+            {"teaching_pages": False, "open_source_license": "GPL-3.0-or-later"},
+            id="no-teaching-pages-gpl",
+        ),
+    ],
+)
+def test_pre_commit_passes_on_a_fresh_bake(answers, cookies, baked_python, tmp_path):
+    result = cookies.bake(extra_context=answers)
+    assert result.exit_code == 0, result.exception
+    project = result.project_path
+    git("init", "-q", cwd=project)
+    git("add", "-A", cwd=project)
+    programs = Path(baked_python).parent
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    (local,) = config["repos"]
+
+    checked = helpers.run(
+        [programs / "pre-commit", "run", "--all-files"],
+        project,
+        env={
+            # The hooks run the programs of the environment that is active.
+            "PATH": f"{programs}{os.pathsep}{os.environ['PATH']}",
+            "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
+            "MYPY_CACHE_DIR": str(tmp_path / "mypy-cache"),
+        },
+    )
+
+    assert local["repo"] == "local"
+    assert {hook["language"] for hook in local["hooks"]} == {"system"}
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # Every hook found files to check, and passed.
+    assert checked.stdout.count("Passed") == len(local["hooks"]), checked.stdout

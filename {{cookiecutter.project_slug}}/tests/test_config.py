@@ -2,6 +2,7 @@
 
 import logging
 import os
+import site
 import subprocess
 import sys
 from datetime import timedelta
@@ -85,8 +86,18 @@ def flask(command, environment, folder):
             {"FLASK_SECRET_KEY": "short"},
             "SECRET_KEY is 5 bytes; use at least 32 random bytes",
         ),
+        (
+            ["init-db"],
+            {"FLASK_INSTANCE_PATH": "instance"},
+            "FLASK_INSTANCE_PATH must be an absolute path, not 'instance'.",
+        ),
+        (
+            ["init-db"],
+            {"DATABASE_URL": f"sqlite:///{site.getsitepackages()[0]}/app.sqlite"},
+            "The SQLite database",
+        ),
     ],
-    ids=["database", "proxies", "session key"],
+    ids=["database", "proxies", "session key", "instance path", "database place"],
 )
 def test_flask_commands_print_only_the_refusal(tmp_path, command, environment, message):
     result = flask(command, environment, tmp_path)

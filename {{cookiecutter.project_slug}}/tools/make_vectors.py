@@ -21,7 +21,7 @@ import json
 import zlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import time_machine
 from flask import Flask
@@ -80,7 +80,9 @@ def mint_flask_builtin(data: dict) -> str:
     with time_machine.travel(NOW, tick=False):
         app = Flask(__name__)
         app.secret_key = SECRET
-        return SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
+        serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+        assert serializer is not None, "the app has a secret key"
+        return serializer.dumps(data)
 
 
 def mint_seed(data: dict) -> str:

@@ -19,7 +19,9 @@ def create_app(test_config=None):
     ``test_config`` overrides them all, and a setting the app cannot run
     with raises ``config.ConfigError`` before anything is built.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(
+        __name__, instance_path=config.instance_path(), instance_relative_config=True
+    )
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 

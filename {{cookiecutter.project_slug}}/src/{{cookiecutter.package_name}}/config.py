@@ -4,7 +4,8 @@ Settings come from the defaults below, then ``instance/config.py``, then
 ``FLASK_``-prefixed environment variables (read as JSON where they parse
 as JSON; ``FLASK_SECRET_KEY`` comes from ``.env``); the factory's
 ``test_config`` overrides them all. The database is the one
-``DATABASE_URL`` names, else an SQLite file in the instance folder.
+``DATABASE_URL`` names, else an SQLite file in the instance folder, which
+``FLASK_INSTANCE_PATH`` can move.
 
 Every setting is checked before the app is built, so that a bad
 deployment stops at once with a message that names the setting and the
@@ -14,7 +15,10 @@ fix, rather than failing on some later request.
 import logging
 import math
 import os
+import site
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -41,6 +45,23 @@ class ConfigError(click.ClickException):
     A ``ClickException``, so that ``flask`` commands print it as one
     ``Error:`` line rather than a traceback.
     """
+
+
+def instance_path():
+    """The instance folder that ``FLASK_INSTANCE_PATH`` names, or None for Flask's.
+
+    Flask's own is ``src/instance`` in a checkout, but inside the virtual
+    environment (``var/<package>-instance``) for an installed app.
+    """
+    path = os.environ.get("FLASK_INSTANCE_PATH")
+    if not path:
+        return None
+    # Relative to what? A service's working directory is easily forgotten.
+    if not os.path.isabs(path):
+        raise ConfigError(
+            f"FLASK_INSTANCE_PATH must be an absolute path, not {path!r}."
+        )
+    return path
 
 
 def defaults(instance_path):
@@ -93,6 +114,7 @@ def check(app):
     for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_ABSOLUTE_LIFETIME"):
         config[name] = lifetime(name, config[name])
     config["SQLALCHEMY_DATABASE_URI"] = engine_url(config["SQLALCHEMY_DATABASE_URI"])
+    check_database_location(app, config["SQLALCHEMY_DATABASE_URI"])
     config["LOG_LEVEL"] = log_level(config["LOG_LEVEL"])
     check_password_hash_method(config["PASSWORD_HASH_METHOD"])
     check_login_throttle(config["LOGIN_MAX_FAILURES"], config["LOGIN_FAILURE_WINDOW"])
@@ -156,6 +178,33 @@ def engine_url(url):
             " the project's postgres extra: pip install '.[postgres]'."
         ) from None
     return parsed
+
+
+def installation_folders():
+    """Where pip installs: every site-packages, and the virtual environment."""
+    folders = set(site.getsitepackages())
+    if sys.prefix != sys.base_prefix:
+        folders.add(sys.prefix)
+    return [Path(folder).resolve() for folder in folders]
+
+
+def check_database_location(app, url):
+    # Debug and tests may keep their data anywhere; a served app must not
+    # keep it beside its installed code, which reinstalls replace.
+    if app.debug or app.testing or url.drivername != "sqlite":
+        return
+    if url.database in (None, "", ":memory:"):
+        return
+    # A relative path is relative to the working directory, as for SQLite.
+    path = Path(url.database).resolve()
+    for folder in installation_folders():
+        if path.is_relative_to(folder):
+            raise ConfigError(
+                f"The SQLite database {path} is inside {folder}, with the installed"
+                " code, where a reinstall may delete it. Set DATABASE_URL, or"
+                " FLASK_INSTANCE_PATH to a folder outside it; the instance folder"
+                f" is now {app.instance_path}."
+            )
 
 
 def log_level(name):

@@ -17,7 +17,7 @@ from .users import username_key
 UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-class LoginAttempts(db.Model):
+class LoginAttempts(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     """Unforgiven login attempts for one username from one address.
 
     A row has a fixed size whatever was typed: the username is kept as a

@@ -31,7 +31,7 @@ INVISIBLE = re.compile(
 PASSWORD_MIN_LENGTH = 8
 
 
-class User(db.Model):
+class User(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     # Plural, as PostgreSQL reserves the word "user".
     __tablename__ = "users"
 
