@@ -335,5 +335,5 @@ def load_payload(field: str | bytes) -> Any:
 def largest_keys(data: Mapping[str, Any], count: int = 3) -> str:
     """Name the keys that take the most room, for size error messages."""
     sizes = {key: len(json.dumps(data[key], default=repr)) for key in data}
-    largest = sorted(sizes, key=sizes.get, reverse=True)[:count]
+    largest = sorted(sizes, key=sizes.__getitem__, reverse=True)[:count]
     return ", ".join(f"{key!r} ({sizes[key]} bytes)" for key in largest)

@@ -122,7 +122,11 @@ class SignedCookieSessionInterface(SessionInterface):
         return app.config["SESSION_COOKIE_SAMESITE"] or self.default_samesite
 
     def get_refresh_after(self, app: Flask) -> float:
-        return app.config.get("SESSION_REFRESH_AFTER", self.refresh_after)
+        # A number once check_config has passed: it refuses anything else.
+        refresh_after: float = app.config.get(
+            "SESSION_REFRESH_AFTER", self.refresh_after
+        )
+        return refresh_after
 
     def get_max_age(self, app: Flask) -> int:
         """Seconds a signature stays valid: ``PERMANENT_SESSION_LIFETIME``.
@@ -144,7 +148,7 @@ class SignedCookieSessionInterface(SessionInterface):
         """
         if session.modified:
             return True
-        signed_at = getattr(session, "signed_at", None)
+        signed_at: datetime | None = getattr(session, "signed_at", None)
         if signed_at is None or not app.config["SESSION_REFRESH_EACH_REQUEST"]:
             return False
         age = datetime.now(UTC) - signed_at
@@ -207,7 +211,7 @@ class SignedCookieSessionInterface(SessionInterface):
         self, app: Flask, session: SessionMixin, response: Response
     ) -> None:
         name = self.get_cookie_name(app)
-        attributes = {
+        attributes: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
             "path": self.get_cookie_path(app),
             "secure": self.get_cookie_secure(app),

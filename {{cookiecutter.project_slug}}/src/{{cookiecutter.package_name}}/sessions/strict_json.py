@@ -43,9 +43,9 @@ class StrictJSON:
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
     # integers are checked on the JSON text instead (may_hold_unreadable).
-    plain_types = frozenset({str, int, bool, type(None)})
+    plain_types: frozenset[type] = frozenset({str, int, bool, type(None)})
     # What the closer walk still skips: these read back alike everywhere.
-    readable_types = frozenset({bool, type(None)})
+    readable_types: frozenset[type] = frozenset({bool, type(None)})
 
     # bytes.translate() table that turns each digit into "0" and anything
     # else into a space, so that a run of 16 digits becomes sixteen_digits.
