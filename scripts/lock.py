@@ -36,6 +36,8 @@ def main():
                 "--strip-extras",
                 "--extra",
                 "postgres",
+                "--extra",
+                "production",
                 "--output-file",
                 "requirements.lock",
                 "pyproject.toml",
