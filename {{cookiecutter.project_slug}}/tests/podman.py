@@ -39,6 +39,8 @@ cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "{folder}/events.log"
 tmp_dir = "{folder}/libpod"
+# In tmp_dir, rather than in a shared memory segment of the host.
+lock_type = "file"
 image_copy_tmp_dir = "{folder}/tmp"
 
 [network]
@@ -161,15 +163,21 @@ class Podman:
         """
         for kind in ("pod", "container"):
             self(kind, "rm", "--all", "--force", "--time=0", check=False)
-        mounted = [
+        for place in self.made_places:
+            shutil.rmtree(place, ignore_errors=True)
+        # What a failed step may leave mounted, such as mmdebstrap's /proc.
+        for mount_point in reversed(self.mount_points()):
+            subprocess.run(["umount", "--lazy", mount_point], check=False)
+        assert not self.mount_points(), f"{self.folder} is kept: still mounted"
+        shutil.rmtree(self.folder)
+
+    def mount_points(self):
+        """The mount points in the folder, in the order they were mounted."""
+        return [
             line.split()[4]
             for line in Path("/proc/self/mountinfo").read_text().splitlines()
             if line.split()[4].startswith(f"{self.folder}/")
         ]
-        assert not mounted, f"still mounted, so {self.folder} is kept: {mounted}"
-        for place in self.made_places:
-            shutil.rmtree(place, ignore_errors=True)
-        shutil.rmtree(self.folder)
 
 
 def scratch_space():
