@@ -46,7 +46,9 @@ def run(command, cwd, env=None, timeout=900, shell=False, input=None):
 
 
 # The part of a baked suite that needs no browser, no servers and no long runs.
-QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
+QUICK_TESTS = (
+    "not slow and not browser and not cluster and not postgres and not container"
+)
 
 
 def run_quick_suite(python, project):
