@@ -45,14 +45,11 @@ def run(command, cwd, env=None, timeout=900, shell=False, input=None):
     )
 
 
-# The part of a baked suite that needs no browser, no servers and no long runs.
-QUICK_TESTS = "not slow and not browser and not cluster and not postgres"
-
-
-def run_quick_suite(python, project):
-    """Run a baked project's quick tests with ``python``, from its source tree."""
+def run_suite(python, project, *options):
+    """Run a baked project's tests with ``python``, from its source tree: the
+    quick part, or all of them with the option ``--all``."""
     return run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", QUICK_TESTS],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
         cwd=project,
         # Absolute, for the tests that start Python in another folder.
         env={"PYTHONPATH": str(Path(project, "src"))},
