@@ -45,6 +45,38 @@ def run(command, cwd, env=None, timeout=900, shell=False, input=None):
     )
 
 
+class Background:
+    """A command that runs while the tests go on; ``result()`` waits for it.
+
+    Its output goes to the file ``log``, which nothing has to read while
+    the command runs.
+    """
+
+    def __init__(self, command, cwd, log, shell=False):
+        self.log = Path(log)
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                shell=shell,
+                executable="/bin/bash" if shell else None,
+                start_new_session=True,
+            )
+
+    def result(self, timeout=1800):
+        """The finished command, with its output (both streams) as ``stdout``."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise
+        return subprocess.CompletedProcess(
+            self.process.args, self.process.returncode, self.log.read_text(), ""
+        )
+
+
 def run_suite(python, project, *options):
     """Run a baked project's tests with ``python``, from its source tree: the
     quick part, or all of them with the option ``--all``."""

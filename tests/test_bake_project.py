@@ -84,18 +84,19 @@ def test_no_template_syntax_is_left(baked):
         assert not pattern.search(text), path
 
 
+# Every bake's smoke test: its app starts and serves its home page.
+SERVE_HOME_PAGE = """\
+import json
+from {package} import create_app
+
+app = create_app({{"SECRET_KEY": "k" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}})
+page = app.test_client().get("/")
+print(json.dumps([page.status_code, app.config["PROJECT_NAME"], page.text]))
+"""
+
+
 def test_answers_arrive_as_data(baked, baked_python):
-    """The smoke test every bake gets: its app imports and serves a page."""
-    package = baked.context["package_name"]
-    script = "\n".join(
-        [
-            "import json",
-            f"from {package} import create_app",
-            "app = create_app({'SECRET_KEY': 'k' * 32, 'SQLALCHEMY_DATABASE_URI': 'sqlite://'})",
-            "page = app.test_client().get('/')",
-            "print(json.dumps([page.status_code, app.config['PROJECT_NAME'], page.text]))",
-        ]
-    )
+    script = SERVE_HOME_PAGE.format(package=baked.context["package_name"])
     result = helpers.run(
         [baked_python, "-c", script],
         cwd=baked.project_path,
@@ -126,23 +127,16 @@ def test_ruff_format_is_clean(baked):
     assert result.returncode == 0, result.stdout
 
 
-# The default bake runs its whole suite through its README's test command
-# (test_readme.py); the bake without the teaching pages runs it here. The
-# names' variants differ in their answers alone, which the tests above cover.
-@pytest.fixture(scope="session")
-def project_without_teaching_pages(cookies_session):
-    result = cookies_session.bake(extra_context={"teaching_pages": False})
-    assert result.exit_code == 0, result.exception
-    return result.project_path
-
-
+# The default bake runs its whole suite in test_readme.py. The names' variants
+# differ from it in their answers alone, which the tests above cover.
 def test_the_whole_suite_passes_without_the_teaching_pages(
-    project_without_teaching_pages, baked_python
+    project_without_teaching_pages, readme_test_runs
 ):
-    result = helpers.run_suite(baked_python, project_without_teaching_pages, "--all")
+    result = readme_test_runs[project_without_teaching_pages].result()
 
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"\d+ passed", result.stdout)
+    assert "deselected" not in result.stdout
 
 
 # Baked only with the teaching pages; {package} is the package's name.
