@@ -45,16 +45,43 @@ def run(command, cwd, env=None, timeout=900, shell=False, input=None):
     )
 
 
-# The part of a baked suite that needs no browser, no servers and no long runs.
-QUICK_TESTS = (
-    "not slow and not browser and not cluster and not postgres and not container"
-)
+class Background:
+    """A command that runs while the tests go on; ``result()`` waits for it.
+
+    Its output goes to the file ``log``, which nothing has to read while
+    the command runs.
+    """
+
+    def __init__(self, command, cwd, log, shell=False):
+        self.log = Path(log)
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                shell=shell,
+                executable="/bin/bash" if shell else None,
+                start_new_session=True,
+            )
+
+    def result(self, timeout=1800):
+        """The finished command, with its output (both streams) as ``stdout``."""
+        try:
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            raise
+        return subprocess.CompletedProcess(
+            self.process.args, self.process.returncode, self.log.read_text(), ""
+        )
 
 
-def run_quick_suite(python, project):
-    """Run a baked project's quick tests with ``python``, from its source tree."""
+def run_suite(python, project, *options):
+    """Run a baked project's tests with ``python``, from its source tree: the
+    quick part, or all of them with the option ``--all``."""
     return run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", QUICK_TESTS],
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
         cwd=project,
         # Absolute, for the tests that start Python in another folder.
         env={"PYTHONPATH": str(Path(project, "src"))},

@@ -4,6 +4,7 @@ import html
 import re
 import shutil
 import subprocess
+from collections import Counter
 
 import helpers
 
@@ -17,6 +18,29 @@ def test_ci_runs_the_readme_test_command():
 def test_baked_readme_test_command_passes(default_project_tested):
     assert default_project_tested.returncode == 0, default_project_tested.stdout[-3000:]
     assert re.search(r"\d+ passed", default_project_tested.stdout)
+    # The whole suite, as CI runs it.
+    assert "deselected" not in default_project_tested.stdout
+
+
+def test_a_plain_pytest_leaves_out_the_marks_that_all_adds(
+    default_project, baked_python
+):
+    def collected(*options):
+        """The tests collected, by name: some parameters hold the time."""
+        result = helpers.run_suite(
+            baked_python, default_project, "--collect-only", *options
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        lines = result.stdout.splitlines()
+        return Counter(line.split("[")[0] for line in lines if "::" in line)
+
+    quick = collected()
+    marked = collected("-m", "slow or browser or cluster or postgres or container")
+    everything = collected("--all")
+
+    assert quick
+    assert marked
+    assert quick + marked == everything
 
 
 def test_baked_readme_run_command_serves_the_app(default_project, baked_python):

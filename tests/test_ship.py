@@ -298,7 +298,7 @@ def test_cruft_updates_an_older_bake_without_touching_its_secret(
         [*cruft, "update", "--checkout", head, "--skip-apply-ask"], cwd=project
     )
     changed = git("status", "--porcelain", cwd=project)
-    suite = helpers.run_quick_suite(baked_python, project)
+    suite = helpers.run_suite(baked_python, project)
 
     assert updated.returncode == 0, updated.stdout + updated.stderr
     assert glob.glob("**/*.rej", root_dir=project, recursive=True) == []
@@ -352,7 +352,7 @@ def test_the_quick_suite_passes_under_each_python(
     )
     assert installed.returncode == 0, installed.stderr[-3000:]
 
-    result = helpers.run_quick_suite(venv_python, default_project)
+    result = helpers.run_suite(venv_python, default_project)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

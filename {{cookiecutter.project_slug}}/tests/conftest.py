@@ -1,10 +1,15 @@
 """The suite's fixtures: apps on a test database, their clients, ``auth``, a browser.
 
-Plain helpers are in ``helpers.py``.
+A plain ``pytest`` runs the quick part of the suite. The tests marked slow,
+browser, cluster, postgres or container need long runs, a browser,
+servers, PostgreSQL or podman: ``pytest --all`` runs them too, and
+``pytest -m MARK`` picks by mark. Plain helpers are in ``helpers.py``.
 """
 
 import os
+import shutil
 
+import jinja2
 import pytest
 
 import browsers
@@ -13,6 +18,45 @@ import helpers
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
+
+OPT_IN_MARKS = {"slow", "browser", "cluster", "postgres", "container"}
+USERS = [("test", helpers.TEST_PASSWORD), ("other", helpers.TEST_PASSWORD)]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--all",
+        action="store_true",
+        help="run every test, the ones with an opt-in mark too",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave the opt-in marks out, unless ``--all`` or ``-m`` chooses."""
+    if config.getoption("--all") or config.getoption("markexpr"):
+        return
+    quick, opt_in = [], []
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        (opt_in if marks & OPT_IN_MARKS else quick).append(item)
+    if opt_in:
+        config.hook.pytest_deselected(items=opt_in)
+        items[:] = quick
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """An SQLite file migrated once for the whole run, with the test users."""
+    path = tmp_path_factory.mktemp("migrated") / "test.sqlite"
+    databases.prepare_database(f"sqlite:///{path}", USERS)
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path, migrated_sqlite):
+    """A copy of the migrated file for one test: a copy costs far less than
+    the migrations."""
+    return f"sqlite:///{shutil.copy(migrated_sqlite, tmp_path / 'test.sqlite')}"
 
 
 @pytest.fixture(scope="session")
@@ -30,32 +74,41 @@ def postgres_url():
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    """The app's database: a new SQLite file for each test."""
-    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+def database_url(sqlite_url):
+    """The app's database: SQLite, migrated, with the test users."""
+    return sqlite_url
 
 
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def each_database_url(request, tmp_path):
-    """SQLite, then PostgreSQL: for modules whose tests must hold on both.
+def each_database_url(request):
+    """SQLite, then PostgreSQL, each with the test users: for modules whose
+    tests must hold on both.
 
-    Such a module makes it its ``database_url``.
+    Such a module makes it its ``database_url``. The PostgreSQL database
+    is migrated and emptied again for each test, which undoes what a test
+    of the migrations left.
     """
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
-    return request.getfixturevalue("postgres_url")
+        return request.getfixturevalue("sqlite_url")
+    url = request.getfixturevalue("postgres_url")
+    databases.prepare_database(url, USERS)
+    return url
+
+
+@pytest.fixture(scope="session")
+def compiled_templates(tmp_path_factory):
+    """The Jinja templates compiled once, for every app the tests build."""
+    return jinja2.FileSystemBytecodeCache(tmp_path_factory.mktemp("jinja"))
 
 
 @pytest.fixture
-def build_app(database_url):
+def build_app(database_url, compiled_templates):
     """Build apps on the test database: the test settings, then ``settings``.
 
     For the settings the factory itself reads, such as ``DEBUG``.
     """
-    users = [("test", helpers.TEST_PASSWORD), ("other", helpers.TEST_PASSWORD)]
-    databases.prepare_database(database_url, users)
     apps = []
 
     def make(**settings):
@@ -69,6 +122,7 @@ def build_app(database_url):
                 **settings,
             }
         )
+        app.jinja_env.bytecode_cache = compiled_templates
         apps.append(app)
         return app
 

@@ -1,4 +1,8 @@
-"""Thousands of hostile session cookies through the whole app: none may get in."""
+"""Thousands of hostile session cookies through the whole app: none may get in.
+
+On SQLite alone: a refused cookie never reaches a query, and the signed-in
+user's lookup runs on PostgreSQL too in ``test_auth.py``.
+"""
 
 import base64
 import random
@@ -12,14 +16,6 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 import helpers
-
-
-@pytest.fixture
-def database_url(each_database_url):
-    """The whole app on SQLite and on PostgreSQL: the genuine cookie's user
-    is looked up in the database, as every signed-in request's is."""
-    return each_database_url
-
 
 COOKIES_PER_KIND = 800
 B64_ALPHABET = string.ascii_letters + string.digits + "-_"
