@@ -87,6 +87,16 @@ def flask(command, environment, folder):
             "SECRET_KEY is 5 bytes; use at least 32 random bytes",
         ),
         (
+            ["routes"],
+            {"FLASK_SESSION_COOKIE_SECURE": "0"},
+            "SESSION_COOKIE_SECURE is 0 outside debug and testing",
+        ),
+        (
+            ["routes"],
+            {"FLASK_SESSION_COOKIE_SECURE": ""},
+            "SESSION_COOKIE_SECURE is '' outside debug and testing",
+        ),
+        (
             ["init-db"],
             {"FLASK_INSTANCE_PATH": "instance"},
             "FLASK_INSTANCE_PATH must be an absolute path, not 'instance'.",
@@ -97,7 +107,15 @@ def flask(command, environment, folder):
             "The SQLite database",
         ),
     ],
-    ids=["database", "proxies", "session key", "instance path", "database place"],
+    ids=[
+        "database",
+        "proxies",
+        "session key",
+        "secure flag 0",
+        "secure flag empty",
+        "instance path",
+        "database place",
+    ],
 )
 def test_flask_commands_print_only_the_refusal(tmp_path, command, environment, message):
     result = flask(command, environment, tmp_path)

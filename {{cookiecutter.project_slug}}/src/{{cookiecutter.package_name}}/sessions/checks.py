@@ -40,12 +40,7 @@ def check_config(app: Flask, interface: SignedCookieSessionInterface) -> None:
     keys = interface.signing_keys(app)
     if not (app.debug or app.testing):
         check_key_lengths(keys)
-        if app.config["SESSION_COOKIE_SECURE"] is False:
-            raise SessionConfigError(
-                "SESSION_COOKIE_SECURE is False outside debug and testing, so the"
-                " session would travel over plain HTTP. Set it to True, or to"
-                " None for Secure everywhere but in debug and testing."
-            )
+        check_secure_flag(app.config["SESSION_COOKIE_SECURE"])
     refresh_after = interface.get_refresh_after(app)
     if not isinstance(refresh_after, int | float) or not 0 <= refresh_after <= 1:
         raise SessionConfigError(
@@ -64,6 +59,21 @@ def check_key_lengths(keys: tuple[str | bytes, ...]) -> None:
                 f"{name} is {length} bytes; use at least"
                 f" {MIN_KEY_LENGTH} random bytes: {NEW_KEY_COMMAND}"
             )
+
+
+def check_secure_flag(secure: object) -> None:
+    """Refuse a ``SESSION_COOKIE_SECURE`` that turns the flag off in production.
+
+    Any false value does, not only ``False``: the environment reads
+    ``FLASK_SESSION_COOKIE_SECURE=0`` as the number 0, and a config file
+    may say ``""``. ``None`` is not refused: it means Secure here.
+    """
+    if secure is not None and not secure:
+        raise SessionConfigError(
+            f"SESSION_COOKIE_SECURE is {secure!r} outside debug and testing, so the"
+            " session would travel over plain HTTP. Set it to True, or to"
+            " None for Secure everywhere but in debug and testing."
+        )
 
 
 def check_cookie_attributes(
