@@ -94,6 +94,53 @@ def test_a_false_secure_flag_is_accepted_in_debug_and_testing(mode, secure):
     assert app.session_interface.get_cookie_secure(app) is False
 
 
+# What the environment's JSON gives besides a string, each long enough.
+NOT_KEYS = [
+    pytest.param(int("1" * 40), id="integer"),
+    pytest.param(1.5e40, id="float"),
+    pytest.param(True, id="true"),
+    pytest.param(False, id="false"),
+    pytest.param(0, id="zero"),
+    pytest.param([SECRET], id="list"),
+    pytest.param({"key": SECRET}, id="object"),
+]
+
+
+@pytest.mark.parametrize("mode", [{"TESTING": True}, PRODUCTION], ids=repr)
+@pytest.mark.parametrize("key", NOT_KEYS)
+def test_a_secret_key_that_is_not_a_string_is_refused_by_name(key, mode):
+    app = bare_app({**mode, "SECRET_KEY": key})
+
+    with pytest.raises(SessionConfigError) as refusal:
+        SignedCookieSessionInterface().init_app(app)
+
+    assert str(refusal.value).startswith(
+        f"SECRET_KEY must be a string, not {type(key).__name__}:"
+    )
+
+
+@pytest.mark.parametrize("mode", [{"TESTING": True}, PRODUCTION], ids=repr)
+@pytest.mark.parametrize("key", NOT_KEYS)
+def test_a_fallback_that_is_not_a_string_is_refused_by_name(key, mode):
+    app = bare_app({**mode, "SECRET_KEY_FALLBACKS": [SECRET, key]})
+
+    with pytest.raises(SessionConfigError) as refusal:
+        SignedCookieSessionInterface().init_app(app)
+
+    assert str(refusal.value).startswith(
+        f"a key in SECRET_KEY_FALLBACKS must be a string, not {type(key).__name__}:"
+    )
+
+
+@pytest.mark.parametrize("setting", ["SECRET_KEY", "SECRET_KEY_FALLBACKS"])
+def test_a_key_with_a_lone_surrogate_is_refused_by_name(setting):
+    key = SECRET + "\ud800"
+    app = bare_app({setting: key if setting == "SECRET_KEY" else [key]})
+
+    with pytest.raises(SessionConfigError, match="holds a lone surrogate"):
+        SignedCookieSessionInterface().init_app(app)
+
+
 @pytest.mark.parametrize("fallbacks", ["old-key", b"old-key", 42])
 def test_fallbacks_that_are_not_a_list_are_refused_at_start(fallbacks):
     app = bare_app({"SECRET_KEY_FALLBACKS": fallbacks})

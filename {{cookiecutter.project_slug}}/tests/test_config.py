@@ -88,6 +88,21 @@ def flask(command, environment, folder):
         ),
         (
             ["routes"],
+            {"FLASK_SECRET_KEY": "1" * 40},
+            "SECRET_KEY must be a string, not int:",
+        ),
+        (
+            ["init-db"],
+            {"FLASK_SECRET_KEY_FALLBACKS": f"[{'2' * 40}]"},
+            "a key in SECRET_KEY_FALLBACKS must be a string, not int:",
+        ),
+        (
+            ["routes"],
+            {"FLASK_SECRET_KEY": "true"},
+            "SECRET_KEY must be a string, not bool:",
+        ),
+        (
+            ["routes"],
             {"FLASK_SESSION_COOKIE_SECURE": "0"},
             "SESSION_COOKIE_SECURE is 0 outside debug and testing",
         ),
@@ -111,6 +126,9 @@ def flask(command, environment, folder):
         "database",
         "proxies",
         "session key",
+        "numeric key",
+        "numeric fallback",
+        "boolean key",
         "secure flag 0",
         "secure flag empty",
         "instance path",
