@@ -32,7 +32,7 @@ class SessionConfigError(RuntimeError):
 def check_config(app: Flask, interface: SignedCookieSessionInterface) -> None:
     """Refuse settings that would make ``interface`` unusable or unsafe in ``app``."""
     secret_key = app.secret_key
-    if secret_key is None or isinstance(secret_key, str | bytes) and not secret_key:
+    if secret_key is None or (isinstance(secret_key, str | bytes) and not secret_key):
         raise SessionConfigError(
             "SECRET_KEY is not set, so sessions cannot be signed. Set the"
             " FLASK_SECRET_KEY environment variable (for example in .env) to"
