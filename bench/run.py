@@ -720,6 +720,9 @@ def main():
         "--repeats", type=int, default=100, help="chunks of each contender"
     )
     parser.add_argument("--seconds", type=int, default=3, help="per ab run")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="ab runs of each route, the best kept"
+    )
     args = parser.parse_args()
     if not shutil.which("ab"):
         sys.exit("bench needs ApacheBench: apt-get install apache2-utils")
@@ -729,7 +732,7 @@ def main():
         sys.path.insert(0, str(project / "src"))
         sessions = measure_sessions(package, args.repeats, chunk=50)
         client = measure_test_client(package, args.repeats, chunk=20)
-        load = Load(repeats=5, seconds=args.seconds)
+        load = Load(repeats=args.runs, seconds=args.seconds)
         server, whole_app, skipped = measure_whole_app(
             project, package, output_dir, load, args.repeats
         )

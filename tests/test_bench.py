@@ -24,7 +24,7 @@ def bench_results(tmp_path_factory):
         helpers.TEMPLATE / "bench" / "README.md", "## Running it"
     )
     output = tmp_path_factory.mktemp("bench") / "bench.json"
-    quick = f"{command} --repeats 1 --seconds 1 --json {output}"
+    quick = f"{command} --repeats 1 --seconds 1 --runs 1 --json {output}"
 
     result = helpers.run(quick, helpers.TEMPLATE, shell=True, timeout=600)
 
