@@ -469,9 +469,7 @@ def test_mypy_is_strict_for_the_session_code_alone(
         ignore=shutil.ignore_patterns(".venv", ".git", ".mypy_cache", "__pycache__"),
     )
     package = project / "src" / project.name.replace("-", "_")
-    module = (
-        package / where / "__init__.py" if where == "sessions" else package / "pages.py"
-    )
+    module = package / where
     module.write_text(
         module.read_text() + "\n\ndef untyped(value):\n    return value\n"
     )
