@@ -25,6 +25,7 @@ from .users import (
     authenticate,
     create_user,
     end_all_sessions,
+    get_current_user,
     get_user,
     set_password,
 )
@@ -113,7 +114,11 @@ def session_end_reason(user):
 
 @bp.before_app_request
 def load_logged_in_user():
-    """Put the user named by the session's ``user_id`` in ``g.user``."""
+    """Put the user named by the session's ``user_id`` in ``g.user``.
+
+    ``g.user`` is a :class:`~.users.CurrentUser`, read from the database on
+    every request, so that an ended session is refused at once.
+    """
     g.user = None
     # These answer the same for everyone; reading the session would add
     # Vary: Cookie to them.
@@ -125,7 +130,7 @@ def load_logged_in_user():
         current_app.logger.warning("Refused a signed session of the wrong shape.")
         reason = "Your session could not be read, so you have been logged out."
     else:
-        user = get_user(session["user_id"])
+        user = get_current_user(session["user_id"])
         reason = session_end_reason(user)
     if reason:
         session.clear()

@@ -3,21 +3,27 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 
-from .db import db
+from .db import read_row
 
 bp = Blueprint("health", __name__)
+
+TRIVIAL_QUERY = sa.text("SELECT 1")
 
 
 @bp.get("/healthz")
 def healthz():
     """200 while the database answers a trivial query, else 503 and why.
 
+    It reads as the user lookup does (see ``db.read_row``): a connection
+    that a restart of the database dropped is replaced and the query tried
+    again, so the check does not fail once the database is back.
+
     It never touches the session, so its responses carry no Set-Cookie
     and no Vary: Cookie, and a cache or a probe sees the same answer for
     everyone. A GET needs no CSRF token.
     """
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        read_row(TRIVIAL_QUERY, {})
     except sa.exc.SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         current_app.logger.error(
