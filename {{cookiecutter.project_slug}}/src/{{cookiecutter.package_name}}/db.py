@@ -44,12 +44,6 @@ migrate = Migrate(directory=str(MIGRATIONS))
 # 4 minutes, AWS's network load balancer after 350 s), often without a word.
 POOL_RECYCLE_SECONDS = 180
 
-# How reads run, by database. PostgreSQL reads in autocommit: no BEGIN
-# before the query and no ROLLBACK when the connection goes back, one round
-# trip instead of three. SQLite begins no transaction for a read anyway, and
-# changing its isolation level would cost a PRAGMA on every use.
-READ_OPTIONS = {"postgresql": {"isolation_level": "AUTOCOMMIT"}}
-
 
 def engine_options(url, configured):
     """Engine settings for ``url``'s database, under what the config says.
@@ -57,37 +51,12 @@ def engine_options(url, configured):
     PostgreSQL connections are pooled and replaced before they grow old.
     No liveness query runs before each use, which would cost a round trip
     per request: a connection that a restarted server has dropped fails at
-    its next query, and SQLAlchemy then discards every connection of the
-    pool that is older, so that one query fails at most (see :func:`read_row`).
+    its next query. The user lookup, the first query of a request, then
+    empties the pool and tries again (see ``reads.py``).
     """
     if url.drivername == "sqlite":
         return configured
     return {"pool_recycle": POOL_RECYCLE_SECONDS, **configured}
-
-
-def read_row(statement, parameters):
-    """The first row of a read-only ``statement``, or None.
-
-    It runs on a pooled connection of its own, outside the request's
-    ORM session and any transaction (see ``READ_OPTIONS``). A read that
-    meets a connection the server dropped, as a restart does, is tried
-    once more on a fresh one: the failure told SQLAlchemy to replace the
-    pool's older connections, and a read repeated changes nothing.
-    """
-    engine = db.engine
-    options = READ_OPTIONS.get(engine.dialect.name, {})
-    try:
-        return read_once(engine, options, statement, parameters)
-    except sa.exc.DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-    return read_once(engine, options, statement, parameters)
-
-
-def read_once(engine, options, statement, parameters):
-    with engine.connect() as connection:
-        connection = connection.execution_options(**options)
-        return connection.execute(statement, parameters).first()
 
 
 def configure_sqlite(dbapi_connection, connection_record):

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app
 
-from .db import read_row
+from .reads import read_row
 
 bp = Blueprint("health", __name__)
 
@@ -14,7 +14,7 @@ TRIVIAL_QUERY = sa.text("SELECT 1")
 def healthz():
     """200 while the database answers a trivial query, else 503 and why.
 
-    It reads as the user lookup does (see ``db.read_row``): a connection
+    It reads as the user lookup does (see ``reads.py``): a connection
     that a restart of the database dropped is replaced and the query tried
     again, so the check does not fail once the database is back.
 

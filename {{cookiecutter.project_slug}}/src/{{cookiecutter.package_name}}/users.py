@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import db, read_row
+from .db import db
+from .reads import read_row
 
 USERNAME_MAX_LENGTH = 64
 # Casefolding can turn one character into three (U+0390 becomes "ΐ").
