@@ -2,13 +2,14 @@
 
 A signed-in request looks its user up (see ``users.get_current_user``).
 SQLAlchemy compiles the statement once per database; each read then runs
-it with a DBAPI cursor on one of SQLAlchemy's pooled connections. Through
-``Connection.execute`` the same read cost three times the query itself in
-a request, in bookkeeping that a one-row read by primary key does not
-need. What that bookkeeping is for is kept: errors arrive wrapped as
-SQLAlchemy's, and a connection the server dropped is discarded.
+the SQL with a DBAPI cursor on one of SQLAlchemy's pooled connections.
+``Connection.execute`` would also build an execution context and a result
+around the one row, which cost more than the query itself in a request.
+What it does besides is kept: the driver's errors arrive as SQLAlchemy's,
+and a connection the server dropped is discarded, with the rest of the pool.
 """
 
+import contextlib
 import functools
 
 import sqlalchemy as sa
@@ -54,12 +55,12 @@ def read_once(engine, statement, parameters):
         if options:
             connection.execution_options(**options)
         pooled = connection.connection
-        cursor = pooled.cursor()
         try:
-            cursor.execute(sql, arguments)
-            return cursor.fetchone()
+            with contextlib.closing(pooled.cursor()) as cursor:
+                cursor.execute(sql, arguments)
+                return cursor.fetchone()
         except dialect.loaded_dbapi.Error as error:
-            dropped = dialect.is_disconnect(error, pooled.dbapi_connection, cursor)
+            dropped = dialect.is_disconnect(error, pooled.dbapi_connection, None)
             if dropped:
                 connection.invalidate(error)
                 engine.dispose()
@@ -72,8 +73,6 @@ def read_once(engine, statement, parameters):
                 connection_invalidated=dropped,
                 dialect=dialect,
             ) from error
-        finally:
-            cursor.close()
 
 
 def driver_statement(statement, dialect, parameters):
