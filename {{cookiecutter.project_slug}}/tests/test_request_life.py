@@ -50,7 +50,7 @@ def test_every_function_the_diagram_names_exists(path):
     "path",
     [
         "sessions.SignedCookieSessionInterface.open_session",
-        "sessions.cookie.CookieFormat.decode",
+        "sessions.cookie.CookieFormat.verify",
         "sessions.cookie.CookieFormat.encode",
         "auth.load_logged_in_user",
         "auth.session_end_reason",
