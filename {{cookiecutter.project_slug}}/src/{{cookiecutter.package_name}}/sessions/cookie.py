@@ -156,7 +156,6 @@ class CookieFormat:
         if not keys:
             raise ValueError("a cookie format needs at least one secret key.")
         self.keys = tuple(keys)
-        self.salt = salt
         # One signer per key, rather than one holding every key, so that
         # verify() can tell which key verified a cookie.
         self.signers = tuple(
