@@ -461,8 +461,9 @@ local function lifetime_from_environment(getenv, name, default)
     if text == nil or text == "" then
         return default
     end
+    -- Flask keeps a value that is not JSON as text, which the app refuses.
     local ok, seconds = pcall(json.decode, text)
-    if not ok or type(seconds) ~= "number" or seconds ~= seconds
+    if not ok or type(seconds) ~= "number" or strict_json_problem(text)
             or seconds <= 0 or seconds > LONGEST_LIFETIME then
         error(format("%s must be a number of seconds above 0, as the app requires, not %q",
             name, text), 0)

@@ -661,7 +661,7 @@ def test_lua_takes_the_lifetimes_from_the_environment_as_the_app_does(
 
 
 @pytest.mark.parametrize(
-    "value", ["0", "-5", "an hour", '"3600"', "true", "1e400", "[3600]"]
+    "value", ["0", "-5", "an hour", '"3600"', "true", "1e400", "[3600]", "60.", "NaN"]
 )
 @pytest.mark.parametrize(
     "name", ["FLASK_PERMANENT_SESSION_LIFETIME", "FLASK_SESSION_ABSOLUTE_LIFETIME"]
