@@ -372,12 +372,16 @@ end
 -- key counts, as in both decoders. The text is JSON that decoded already.
 local function top_level_literals(text)
     local literals, depth, key, expecting = {}, 0, nil, "key"
-    for token in re_gmatch(text, STRUCTURE_TOKEN, "jo") do
-        token = token[0]
-        local first = byte(token)
+    local context = { pos = 1 }
+    while true do
+        local from, to = re_find(text, STRUCTURE_TOKEN, "jo", context)
+        if not from then
+            return literals
+        end
+        local first = byte(text, from)
         if first == 123 or first == 91 then -- { [
             if depth == 1 then
-                literals[key] = token
+                literals[key] = "{"
             end
             depth = depth + 1
         elseif first == 125 or first == 93 then -- } ]
@@ -388,13 +392,15 @@ local function top_level_literals(text)
             elseif first == 44 then -- ,
                 expecting = "key"
             elseif expecting == "key" then
-                key = find(token, "\\", 1, true) and json.decode(token) or token:sub(2, -2)
+                key = text:sub(from + 1, to - 1)
+                if find(key, "\\", 1, true) then
+                    key = json.decode(text:sub(from, to))
+                end
             else
-                literals[key] = token
+                literals[key] = text:sub(from, to)
             end
         end
     end
-    return literals
 end
 
 -- Whether a JSON literal is an integer to Python: digits, no fraction, no
