@@ -39,6 +39,9 @@ _M.DEFAULT_SALT = "cookie-session"
 _M.DEFAULT_MAX_AGE = 7 * 24 * 60 * 60
 -- The default of the app's SESSION_ABSOLUTE_LIFETIME (config.py): 30 days.
 _M.DEFAULT_MAX_LOGIN_AGE = 30 * 24 * 60 * 60
+-- MIN_KEY_LENGTH in sessions/checks.py: the fewest bytes a key may have
+-- outside debug and testing, where nginx runs.
+_M.MIN_KEY_LENGTH = 32
 -- SESSION_COOKIE_NAME's default in Flask.
 _M.DEFAULT_COOKIE_NAME = "session"
 -- CookieFormat.max_payload_size: inflating stops here, so that a few signed
@@ -492,7 +495,8 @@ end
 -- The keys from the app's own environment variables, the current first:
 -- FLASK_SECRET_KEY, and FLASK_SECRET_KEY_FALLBACKS, a JSON list of old keys
 -- in the app's order (newest last). Flask reads a value that parses as
--- JSON as JSON, so this does too. Raises an error naming the variable for
+-- JSON as JSON, so this does too. Keys shorter than MIN_KEY_LENGTH bytes
+-- are refused, as the app refuses them in production. Raises an error naming the variable for
 -- a setting the app would refuse or misread; call it from init_by_lua, so
 -- that nginx does not start with it.
 function _M.secrets_from_environment(getenv)
@@ -511,7 +515,7 @@ function _M.secrets_from_environment(getenv)
     local secrets = { current }
     local fallbacks = getenv("FLASK_SECRET_KEY_FALLBACKS")
     if fallbacks == nil or fallbacks == "" then
-        return secrets
+        fallbacks = "[]"
     end
     ok, decoded = pcall(json.decode, fallbacks)
     if not ok or type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded == 0) then
@@ -522,6 +526,14 @@ function _M.secrets_from_environment(getenv)
             error("FLASK_SECRET_KEY_FALLBACKS must hold keys as JSON strings", 0)
         end
         secrets[#secrets + 1] = decoded[index]
+    end
+    -- A short key can be guessed from one cookie, offline.
+    for index, secret in ipairs(secrets) do
+        if #secret < _M.MIN_KEY_LENGTH then
+            error(format("%s is %d bytes; the app requires at least %d",
+                index == 1 and "FLASK_SECRET_KEY" or "a key in FLASK_SECRET_KEY_FALLBACKS",
+                #secret, _M.MIN_KEY_LENGTH), 0)
+        end
     end
     return secrets
 end

@@ -110,6 +110,7 @@ server {
             local session = require "session"
             ngx.say(cjson.encode({
                 max_depth = session.MAX_DEPTH,
+                min_key_length = session.MIN_KEY_LENGTH,
                 max_payload_size = session.MAX_PAYLOAD_SIZE,
                 max_safe_integer = string.format("%.17g", session.MAX_SAFE_INTEGER),
                 max_age = session.DEFAULT_MAX_AGE,
@@ -361,6 +362,11 @@ KEY = "a key for nginx, long enough to be realistic"
             {"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": "[42]"},
             "keys as JSON strings",
         ),
+        ({"FLASK_SECRET_KEY": "k" * 31}, "FLASK_SECRET_KEY is 31 bytes"),
+        (
+            {"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": '["short"]'},
+            "a key in FLASK_SECRET_KEY_FALLBACKS is 5 bytes",
+        ),
     ],
     ids=str,
 )
@@ -400,6 +406,7 @@ def test_lua_keeps_the_limits_of_the_format(lua_nginx):
 
     assert lua == {
         "max_depth": limits["max_depth"],
+        "min_key_length": limits["min_key_length"],
         "max_payload_size": limits["max_payload_size"],
         "max_safe_integer": str(limits["max_safe_integer"]),
         "max_age": limits["max_age"],
@@ -806,3 +813,31 @@ def test_nginx_refuses_to_start_with_a_lifetime_the_app_would_refuse(
 
     assert result.returncode != 0
     assert next(iter(environment)) in (tmp_path / "error.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("environment", "length"),
+    [
+        ({"FLASK_SECRET_KEY": ""}, None),
+        ({"FLASK_SECRET_KEY": "k"}, 1),
+        ({"FLASK_SECRET_KEY": "k" * 31}, 31),
+        ({"FLASK_SECRET_KEY": "é" * 15 + "k"}, 31),
+        ({"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": '["k"]'}, 1),
+        ({"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": f'["{KEY}", "{"k" * 31}"]'}, 31),
+    ],
+    ids=str,
+)
+def test_lua_refuses_keys_the_app_refuses_in_production(
+    lua_nginx, monkeypatch, environment, length
+):
+    monkeypatch.delenv("FLASK_SECRET_KEY_FALLBACKS", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(Exception, match="SECRET_KEY"):
+        create_app({"TESTING": False, "TRUSTED_HOSTS": ["example.com"]})
+
+    outcome = ask(lua_nginx, "/secrets", environment)
+
+    assert "error" in outcome
+    if length is not None:
+        assert f"is {length} bytes" in outcome["error"]
