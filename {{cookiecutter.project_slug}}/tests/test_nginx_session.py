@@ -823,7 +823,13 @@ def test_nginx_refuses_to_start_with_a_lifetime_the_app_would_refuse(
         ({"FLASK_SECRET_KEY": "k" * 31}, 31),
         ({"FLASK_SECRET_KEY": "é" * 15 + "k"}, 31),
         ({"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": '["k"]'}, 1),
-        ({"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": f'["{KEY}", "{"k" * 31}"]'}, 31),
+        (
+            {
+                "FLASK_SECRET_KEY": KEY,
+                "FLASK_SECRET_KEY_FALLBACKS": f'["{KEY}", "{"k" * 31}"]',
+            },
+            31,
+        ),
     ],
     ids=str,
 )
