@@ -4,9 +4,12 @@ The fixtures are in ``conftest.py``, which is not meant to be imported.
 """
 
 import contextlib
+import glob
 import http.cookiejar
 import os
 import re
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -62,6 +65,7 @@ class Background:
                 stderr=subprocess.STDOUT,
                 shell=shell,
                 executable="/bin/bash" if shell else None,
+                # A session of its own, so that stop() reaches its children.
                 start_new_session=True,
             )
 
@@ -70,11 +74,41 @@ class Background:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            self.stop()
             raise
         return subprocess.CompletedProcess(
             self.process.args, self.process.returncode, self.log.read_text(), ""
         )
+
+    def stop(self):
+        """End the command and what it started, if it still runs."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+# The Pythons the baked project declares, each tested where the machine has it.
+PYTHONS = ["3.11", "3.12", "3.13"]
+
+
+def python_version(python):
+    """The version of the interpreter ``python`` as "3.x", or None if it fails."""
+    probe = run(
+        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], "/"
+    )
+    return probe.stdout.strip() if probe.returncode == 0 else None
+
+
+def python_named(version):
+    """An interpreter for ``version`` that runs, from PATH or from pyenv, or None."""
+    pyenv_root = os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")
+    candidates = [shutil.which(f"python{version}")] + sorted(
+        glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}")
+    )
+    for candidate in filter(None, candidates):
+        if python_version(candidate) == version:
+            return candidate
+    return None
 
 
 def run_suite(python, project, *options):
@@ -85,6 +119,19 @@ def run_suite(python, project, *options):
         cwd=project,
         # Absolute, for the tests that start Python in another folder.
         env={"PYTHONPATH": str(Path(project, "src"))},
+    )
+
+
+def quick_suite_command(python, project, folder):
+    """A command that makes a virtual environment with ``python`` in
+    ``folder``, installs ``project`` in it and runs its quick tests."""
+    venv = shlex.quote(str(folder / "venv"))
+    src = shlex.quote(str(project / "src"))
+    return (
+        f"{shlex.quote(python)} -m venv {venv}"
+        f" && {venv}/bin/pip install -q -e '.[dev,browser]'"
+        # Absolute, for the tests that start Python in another folder.
+        f" && PYTHONPATH={src} {venv}/bin/python -m pytest -q -p no:cacheprovider"
     )
 
 

@@ -130,10 +130,8 @@ def test_ruff_format_is_clean(baked):
 
 # The default bake runs its whole suite in test_readme.py. The names' variants
 # differ from it in their answers alone, which the tests above cover.
-def test_the_whole_suite_passes_without_the_teaching_pages(
-    project_without_teaching_pages, readme_test_runs
-):
-    result = readme_test_runs[project_without_teaching_pages].result()
+def test_the_whole_suite_passes_without_the_teaching_pages(baked_suite_runs):
+    result = baked_suite_runs["without-teaching-pages"].result()
 
     assert result.returncode == 0, result.stdout[-3000:]
     assert re.search(r"\d+ passed", result.stdout)

@@ -5,6 +5,8 @@
 --   local session = require "session"
 --   local data, kind, detail = session.verify(cookie, secrets, options)
 --
+--   local user_id = session.session_user(cookie_header, secrets, options)
+--
 -- `secrets` lists the keys, the current one first, then the fallback keys
 -- newest first. `options` may set `salt` (default "cookie-session"),
 -- `max_age` in seconds (default the app's idle lifetime, 7 days) and `now`
@@ -33,10 +35,15 @@ local _M = {}
 
 -- DEFAULT_SALT in sessions/cookie.py
 _M.DEFAULT_SALT = "cookie-session"
--- The app's PERMANENT_SESSION_LIFETIME (create_app): 7 days.
+-- The default of the app's PERMANENT_SESSION_LIFETIME (config.py): 7 days.
 _M.DEFAULT_MAX_AGE = 7 * 24 * 60 * 60
--- The app's SESSION_ABSOLUTE_LIFETIME (create_app): 30 days.
+-- The default of the app's SESSION_ABSOLUTE_LIFETIME (config.py): 30 days.
 _M.DEFAULT_MAX_LOGIN_AGE = 30 * 24 * 60 * 60
+-- MIN_KEY_LENGTH in sessions/checks.py: the fewest bytes a key may have
+-- outside debug and testing, where nginx runs.
+_M.MIN_KEY_LENGTH = 32
+-- SESSION_COOKIE_NAME's default in Flask.
+_M.DEFAULT_COOKIE_NAME = "session"
 -- CookieFormat.max_payload_size: inflating stops here, so that a few signed
 -- kilobytes of zeros cannot become megabytes on every request.
 _M.MAX_PAYLOAD_SIZE = 64 * 1024
@@ -45,9 +52,18 @@ _M.MAX_PAYLOAD_SIZE = 64 * 1024
 -- this limit, since each one's own gives up at another depth.
 _M.MAX_DEPTH = 64
 
--- The largest integer a JavaScript number holds exactly, written out for
--- comparing decimal digits: 2^53 - 1.
-local MAX_SAFE_INTEGER_DIGITS = "9007199254740991"
+-- StrictJSON.max_safe_integer: the largest integer a JavaScript number
+-- holds exactly, 2^53 - 1; written out too, for comparing decimal digits.
+_M.MAX_SAFE_INTEGER = 2 ^ 53 - 1
+local MAX_SAFE_INTEGER_DIGITS = format("%d", _M.MAX_SAFE_INTEGER)
+-- The largest user id the app accepts (auth.py's MAX_USER_ID).
+local MAX_USER_ID = 2 ^ 31 - 1
+-- 9999-12-31 23:59:59 UTC: Python has no later date, so the app counts a
+-- login whose end falls after it as no login at all.
+local LAST_PYTHON_SECOND = 253402300799
+-- The longest lifetime the app accepts: Python's timedelta ends at
+-- 999,999,999 days.
+local LONGEST_LIFETIME = 999999999 * 24 * 60 * 60
 -- A compression ratio cannot pass about 1 : 1032, so inflating this much
 -- input at a time never holds more than some 260 KB beyond the limit.
 local INFLATE_CHUNK = 256
@@ -59,12 +75,22 @@ local COOKIE_SHAPE = [[^(\.?[A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\
 -- Never JSON, and cjson would stop reading at a NUL and ignore the rest.
 local CONTROL_CHARACTER = [=[[\x00-\x08\x0b\x0c\x0e-\x1f]]=]
 -- Where cjson may be more lenient than JSON: whitespace, which is allowed
--- between tokens but not raw inside a string, and a digit before a dot
--- that no digit follows.
-local LENIENT_SPOT = [=[[\t\n\r]|[0-9]\.(?![0-9])]=]
+-- between tokens but not raw inside a string, a digit before a dot that no
+-- digit follows, and a minus sign before a dot (strtod reads "-.5").
+local LENIENT_SPOT = [=[[\t\n\r]|[0-9]\.(?![0-9])|-\.]=]
 -- JSON strings, skipped whole so that what is inside them is never taken
--- for a number, and numbers as strtod reads them, trailing dot included.
-local JSON_TOKEN = [["(?:[^"\\]++|\\.)*+"|-?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?]]
+-- for a number, and numbers as strtod reads them, trailing dot included
+-- and leading digits left out.
+local JSON_TOKEN = [["(?:[^"\\]++|\\.)*+"|-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?]]
+-- The tokens of JSON text, for finding the literal of a value in it.
+local STRUCTURE_TOKEN = [=["(?:[^"\\]++|\\.)*+"|[^\s"{}[\],:]++|[{}[\],:]]=]
+-- One cookie in a Cookie header, by Werkzeug 3.1's rules (werkzeug.sansio.http):
+-- a name, then maybe "=" and a value, quoted with backslash escapes or
+-- not, up to a ";" or the end.
+local COOKIE_PAIR = [=[[ \t]*([^ \t=";]+)(?:[ \t]*=[ \t]*("(?:[^\\"]|\\.)*"|[^ \t";]*))?[ \t]*(?:;|\z)]=]
+-- A backslash escape in a quoted cookie value: three octal digits or any
+-- one character.
+local COOKIE_ESCAPE = [[\\([0-3][0-7]{2}|.)]]
 
 -- A decoder of its own, so that no other code in nginx can change its
 -- settings. NaN, Infinity and hexadecimal numbers are not JSON: Python's
@@ -136,7 +162,9 @@ local function key_that_signed(signed, signature, secrets, salt)
 end
 
 local function inflate(compressed, limit)
-    local stream = zlib.inflate()
+    -- A window of 15 bits: zlib's format only. Without it lua-zlib would
+    -- also inflate gzip, which Python and JavaScript refuse.
+    local stream = zlib.inflate(15)
     local parts, size = {}, 0
     for start = 1, #compressed, INFLATE_CHUNK do
         local ok, output, finished = pcall(stream, compressed:sub(start, start + INFLATE_CHUNK - 1))
@@ -165,7 +193,8 @@ end
 
 -- Read the JSON text token by token for what cjson lets through but
 -- Python and JavaScript refuse: a raw tab or line break inside a string,
--- a number ending in a dot (strtod reads "1." as 1), and an integer
+-- a number ending in a dot (strtod reads "1." as 1) or starting with one
+-- after its minus sign ("-.5"), and an integer
 -- beyond 2^53 - 1 (cjson, like JavaScript, rounds it to the nearest double).
 local function strict_json_problem(text)
     for token in re_gmatch(text, JSON_TOKEN, "jo") do
@@ -174,7 +203,7 @@ local function strict_json_problem(text)
             if find(token, "[\t\n\r]") then
                 return "a string holds a raw control character"
             end
-        elseif find(token, "%.$") or find(token, "%.[eE]") then
+        elseif find(token, "%.$") or find(token, "%.[eE]") or find(token, "^-?%.") then
             return format("the number %s is not JSON", token)
         elseif not find(token, "[.eE]") and beyond_safe_integers(token) then
             return format("the integer %s is beyond 2^53 - 1", token)
@@ -209,7 +238,8 @@ local function walk_numbers(value)
 end
 
 -- The session in a payload field: base64url JSON, or base64url zlib JSON
--- behind a leading ".". It must be UTF-8 JSON holding an object.
+-- behind a leading ".". It must be UTF-8 JSON holding an object. Gives the
+-- session and its JSON text, or nil and the problem.
 local function decode_payload(field)
     local compressed = byte(field) == 46 -- "."
     local text = base64.decode_base64url(compressed and field:sub(2) or field)
@@ -247,16 +277,17 @@ local function decode_payload(field)
     if problem then
         return nil, problem
     end
-    return data
+    return data, text
 end
 
-function _M.verify(cookie, secrets, options)
+-- verify(), also giving the session's JSON text.
+local function verified(cookie, secrets, options)
     options = options or {}
     local salt = options.salt or _M.DEFAULT_SALT
-    local max_age = options.max_age or _M.DEFAULT_MAX_AGE
+    local max_age = floor(options.max_age or _M.DEFAULT_MAX_AGE)
     local now = floor(options.now or ngx.time())
     if type(secrets) ~= "table" or #secrets == 0 then
-        error("session.verify needs at least one secret key", 2)
+        error("session.verify needs at least one secret key", 3)
     end
 
     local fields = type(cookie) == "string" and re_match(cookie, COOKIE_SHAPE, "jo")
@@ -289,34 +320,183 @@ function _M.verify(cookie, secrets, options)
     if age < 0 then
         return failure("future", format("future-dated: signed %d s from now", -age))
     end
-    local data, problem = decode_payload(payload_field)
+    local data, text = decode_payload(payload_field)
     if not data then
-        return failure("malformed", problem)
+        return failure("malformed", text)
     end
-    return data, nil, key_index
+    return data, nil, key_index, text
 end
 
--- The id of the user a verified session is signed in as, or nil. Like the
--- app, it ends a login `max_login_age` seconds after it began (default the
--- app's absolute lifetime, 30 days), however active the session.
-function _M.signed_in_user(data, options)
-    options = options or {}
-    local max_login_age = options.max_login_age or _M.DEFAULT_MAX_LOGIN_AGE
-    local now = options.now or ngx.time()
-    local user_id, issued_at = data.user_id, data.issued_at
-    if type(user_id) ~= "number" or type(issued_at) ~= "number" then
+function _M.verify(cookie, secrets, options)
+    local data, kind, detail = verified(cookie, secrets, options)
+    return data, kind, detail
+end
+
+-- The value of the cookie `name` in a Cookie header, as Werkzeug 3.1 reads
+-- it for the app: names match case and all, the first of a repeated name
+-- wins, and a quoted value loses its quotes and backslash escapes. A part
+-- that is no cookie is skipped up to the next ";". Gives nil without one.
+local function cookie_value(header, name)
+    local context = { pos = 1 }
+    while true do
+        local start = context.pos
+        local pair = re_match(header, COOKIE_PAIR, "ajo", context)
+        if not pair then
+            local semicolon = find(header, ";", start, true)
+            if not semicolon then
+                return nil
+            end
+            context.pos = semicolon + 1
+        elseif pair[1] == name then
+            local value = pair[2] or ""
+            if byte(value) ~= 34 then -- a token, not a quoted string
+                return value
+            end
+            return (ngx.re.gsub(value:sub(2, -2), COOKIE_ESCAPE, function(escape)
+                local escaped = escape[1]
+                return #escaped == 1 and escaped or string.char(tonumber(escaped, 8))
+            end, "jo"))
+        end
+    end
+end
+
+-- The Cookie header as the app receives it: gunicorn, like Werkzeug's own
+-- server, joins a repeated header with ",", which does not end a cookie.
+local function cookie_header_text(header)
+    if type(header) == "table" then
+        return table.concat(header, ",")
+    end
+    return header
+end
+
+-- The literals of the top-level values of a JSON object's text, by key:
+-- cjson reads 1.0 as 1, while to Python 1.0 is a float, so whether a
+-- number is an integer shows in its text alone. The last of a repeated
+-- key counts, as in both decoders. The text is JSON that decoded already.
+local function top_level_literals(text)
+    local literals, depth, key, expecting = {}, 0, nil, "key"
+    local context = { pos = 1 }
+    while true do
+        local from, to = re_find(text, STRUCTURE_TOKEN, "jo", context)
+        if not from then
+            return literals
+        end
+        local first = byte(text, from)
+        if first == 123 or first == 91 then -- { [
+            if depth == 1 then
+                literals[key] = "{"
+            end
+            depth = depth + 1
+        elseif first == 125 or first == 93 then -- } ]
+            depth = depth - 1
+        elseif depth == 1 then
+            if first == 58 then -- :
+                expecting = "value"
+            elseif first == 44 then -- ,
+                expecting = "key"
+            elseif expecting == "key" then
+                key = text:sub(from + 1, to - 1)
+                if find(key, "\\", 1, true) then
+                    key = json.decode(text:sub(from, to))
+                end
+            else
+                literals[key] = text:sub(from, to)
+            end
+        end
+    end
+end
+
+-- Whether a JSON literal is an integer to Python: digits, no fraction, no
+-- exponent.
+local function is_integer_literal(literal)
+    return literal ~= nil and find(literal, "^%-?%d+$") ~= nil
+end
+
+-- The user a verified session is signed in as, by the app's rules
+-- (auth.py's holds_a_login and login_deadline), or nil.
+local function login_user(data, text, max_login_age, now)
+    local user_id, epoch, issued_at = data.user_id, data.epoch, data.issued_at
+    if type(user_id) ~= "number" or type(epoch) ~= "number" or type(issued_at) ~= "number" then
         return nil
     end
-    if floor(user_id) ~= user_id or now - issued_at > max_login_age then
+    local literals = top_level_literals(text)
+    if not (is_integer_literal(literals.user_id) and is_integer_literal(literals.epoch)
+            and is_integer_literal(literals.issued_at)) then
+        return nil
+    end
+    if user_id < 1 or user_id > MAX_USER_ID or issued_at < 0 then
+        return nil
+    end
+    -- A login ends max_login_age after it began, however active the
+    -- session, and with no end before Python's last date.
+    if now - issued_at > max_login_age or issued_at + max_login_age > LAST_PYTHON_SECOND then
         return nil
     end
     return user_id
 end
 
+-- The id of the user the request's session cookie signs in, or nil: the
+-- whole of what the app decides before it looks at the database. The
+-- cookie is read out of the raw Cookie header as the app reads it, a
+-- string, or the list ngx.req.get_headers(0) gives for a repeated header.
+-- `options` may set `cookie_name` (default "session"), `salt`, `max_age`
+-- and `max_login_age` in seconds (default the app's two lifetimes, as the
+-- environment sets them; see lifetimes_from_environment) and `now`.
+function _M.session_user(cookie_header, secrets, options)
+    options = options or {}
+    local header = cookie_header_text(cookie_header)
+    local cookie = type(header) == "string"
+        and cookie_value(header, options.cookie_name or _M.DEFAULT_COOKIE_NAME)
+    if not cookie or cookie == "" then
+        return nil
+    end
+    local now = floor(options.now or ngx.time())
+    local data, _, _, text = verified(cookie, secrets, {
+        salt = options.salt,
+        max_age = options.max_age or _M.max_age,
+        now = now,
+    })
+    if not data then
+        return nil
+    end
+    return login_user(data, text, options.max_login_age or _M.max_login_age, now)
+end
+
+-- A lifetime in seconds from the environment variable `name`, read as the
+-- app reads it (config.py's lifetime()): JSON for a number above 0, up to
+-- Python's longest timedelta. Unset or empty gives `default`.
+local function lifetime_from_environment(getenv, name, default)
+    local text = getenv(name)
+    if text == nil or text == "" then
+        return default
+    end
+    -- Flask keeps a value that is not JSON as text, which the app refuses.
+    local ok, seconds = pcall(json.decode, text)
+    if not ok or type(seconds) ~= "number" or strict_json_problem(text)
+            or seconds <= 0 or seconds > LONGEST_LIFETIME then
+        error(format("%s must be a number of seconds above 0, as the app requires, not %q",
+            name, text), 0)
+    end
+    return seconds
+end
+
+-- The app's two lifetimes from its own environment variables:
+-- FLASK_PERMANENT_SESSION_LIFETIME, the idle timeout, and
+-- FLASK_SESSION_ABSOLUTE_LIFETIME, the most a login lasts, each in seconds
+-- and defaulting as in the app. Raises an error naming the variable for a
+-- value the app would refuse. The module reads them when it is loaded, in
+-- init_by_lua, so that nginx does not start with a bad one.
+function _M.lifetimes_from_environment(getenv)
+    getenv = getenv or os.getenv
+    return lifetime_from_environment(getenv, "FLASK_PERMANENT_SESSION_LIFETIME", _M.DEFAULT_MAX_AGE),
+        lifetime_from_environment(getenv, "FLASK_SESSION_ABSOLUTE_LIFETIME", _M.DEFAULT_MAX_LOGIN_AGE)
+end
+
 -- The keys from the app's own environment variables, the current first:
 -- FLASK_SECRET_KEY, and FLASK_SECRET_KEY_FALLBACKS, a JSON list of old keys
 -- in the app's order (newest last). Flask reads a value that parses as
--- JSON as JSON, so this does too. Raises an error naming the variable for
+-- JSON as JSON, so this does too. Keys shorter than MIN_KEY_LENGTH bytes
+-- are refused, as the app refuses them in production. Raises an error naming the variable for
 -- a setting the app would refuse or misread; call it from init_by_lua, so
 -- that nginx does not start with it.
 function _M.secrets_from_environment(getenv)
@@ -335,7 +515,7 @@ function _M.secrets_from_environment(getenv)
     local secrets = { current }
     local fallbacks = getenv("FLASK_SECRET_KEY_FALLBACKS")
     if fallbacks == nil or fallbacks == "" then
-        return secrets
+        fallbacks = "[]"
     end
     ok, decoded = pcall(json.decode, fallbacks)
     if not ok or type(decoded) ~= "table" or (next(decoded) ~= nil and #decoded == 0) then
@@ -347,7 +527,18 @@ function _M.secrets_from_environment(getenv)
         end
         secrets[#secrets + 1] = decoded[index]
     end
+    -- A short key can be guessed from one cookie, offline.
+    for index, secret in ipairs(secrets) do
+        if #secret < _M.MIN_KEY_LENGTH then
+            error(format("%s is %d bytes; the app requires at least %d",
+                index == 1 and "FLASK_SECRET_KEY" or "a key in FLASK_SECRET_KEY_FALLBACKS",
+                #secret, _M.MIN_KEY_LENGTH), 0)
+        end
+    end
     return secrets
 end
+
+-- What session_user() takes when not told: the app's lifetimes.
+_M.max_age, _M.max_login_age = _M.lifetimes_from_environment()
 
 return _M

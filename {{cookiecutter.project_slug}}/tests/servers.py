@@ -190,14 +190,14 @@ http {
 )
 
 
-def nginx(program, port, upstream_ports, folder, keys, site_root=None):
+def nginx(program, port, upstream_ports, folder, keys, site_root=None, settings=None):
     """nginx serving ``deploy/nginx.conf``, with the test's places in place of its own.
 
     Its ports become the test's, its Lua module is read from this
     project's ``deploy/``, its members' files from ``site_root/members/``
     (``folder`` by default) and its access log is ``folder/access.log``.
     ``keys`` are the app's key settings, handed to nginx as the app's
-    environment variables.
+    environment variables, and so are ``settings``, each written as JSON.
     """
     site = NGINX_SITE.read_text()
     # The default server listens on the site's port too: every mention moves.
@@ -217,6 +217,10 @@ def nginx(program, port, upstream_ports, folder, keys, site_root=None):
     env = {
         "FLASK_SECRET_KEY": keys["SECRET_KEY"],
         "FLASK_SECRET_KEY_FALLBACKS": json.dumps(keys.get("SECRET_KEY_FALLBACKS", [])),
+        **{
+            f"FLASK_{name}": json.dumps(value)
+            for name, value in (settings or {}).items()
+        },
     }
     return nginx_serving(program, port, folder, site, env)
 

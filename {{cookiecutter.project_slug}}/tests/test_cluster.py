@@ -343,6 +343,62 @@ def test_a_forged_session_is_anonymous_to_nginx(cluster, visitor):
     assert log[-1] == ("-", f"GET {MEMBERS_FILE} HTTP/1.1", 302)
 
 
+def visit_with_cookie_lines(port, path, lines):
+    """GET ``path`` with each of ``lines`` as a Cookie header line of its own."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path)
+        for line in lines:
+            connection.putheader("Cookie", line)
+        connection.endheaders()
+        response = connection.getresponse()
+        return servers.Page(
+            response.headers["X-Instance"],
+            response.status,
+            response.headers["Location"],
+            response.read().decode(),
+        )
+    finally:
+        connection.close()
+
+
+def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
+    cluster, visitor
+):
+    log_in(visitor)
+    cookie = visitor.cookies["session"]
+    user_id = str(session_data(cookie, OLD_KEY)["user_id"])
+    headers = [
+        [f"session={cookie}"],
+        [f"SESSION={cookie}"],
+        [f"SESSION={cookie}; session=nothing"],
+        [f"session=nothing; session={cookie}"],
+        [f"session={cookie}; session=nothing"],
+        [f'session="{cookie}"'],
+        [f'x="; session=nothing"; session={cookie}'],
+        [f"session={cookie}", "x=1"],
+        [f"session={cookie}; x=1", "y=2"],
+        ["x=1", f"session={cookie}"],
+        [f"SESSION={cookie}", f"session={cookie}"],
+    ]
+
+    served = [
+        signed_in_user(visit_with_cookie_lines(cluster.port, f"/?case={case}", lines))
+        for case, lines in enumerate(headers)
+    ]
+    logged = {
+        request.split()[1]: user
+        for user, request, _ in cluster.access_log()
+        if request.startswith("GET /?case=")
+    }
+
+    # Both outcomes happen, and for every header nginx and the app agree.
+    assert set(served) == {USERNAME, None}
+    assert [logged[f"/?case={case}"] for case in range(len(headers))] == [
+        user_id if user == USERNAME else "-" for user in served
+    ]
+
+
 def test_nginx_follows_a_key_rotation_given_in_its_environment(cluster, visitor):
     log_in(visitor)
     user_id = session_data(visitor.cookies["session"], OLD_KEY)["user_id"]

@@ -205,6 +205,13 @@ def test_load_payload_says_why_it_cannot_read_a_payload():
     assert caught.value.kind == "malformed"
 
 
+def test_load_payload_refuses_json_that_is_not_an_object():
+    payload = base64.urlsafe_b64encode(b"[1,2]").decode().rstrip("=")
+
+    with pytest.raises(InvalidSessionCookie, match="a JSON list, not an object"):
+        load_payload(payload)
+
+
 class Derivation(NamedTuple):
     key_derivation: str
     digest_method: str

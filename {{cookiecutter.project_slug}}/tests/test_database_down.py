@@ -93,12 +93,22 @@ def own_postgres():
         server.stop()
 
 
-@pytest.mark.postgres
-def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(own_postgres, caplog):
+@pytest.fixture
+def signed_in_app(own_postgres):
+    """An app on its own server, holding the user that ``signed_in_client`` is."""
     database_url = own_postgres.create_database("app")
     databases.prepare_database(database_url, users=[("test", "a password")])
     app = make_app(database_url)
-    client = signed_in_client(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(
+    own_postgres, signed_in_app, caplog
+):
+    client = signed_in_client(signed_in_app)
     assert client.get("/").status_code == 200
 
     own_postgres.halt()
@@ -110,26 +120,72 @@ def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(own_postgres, cap
     assert len(unavailable_lines(caplog)) == 1
     assert back.status_code == 200
     assert "You are logged in as" in back.text
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.mark.postgres
-def test_logout_works_while_postgresql_is_stopped(own_postgres, caplog):
-    database_url = own_postgres.create_database("app")
-    databases.prepare_database(database_url, users=[("test", "a password")])
-    # As in production: the form's token checked.
-    app = make_app(database_url, WTF_CSRF_ENABLED=True)
-    client = app.test_client()
-    login_form = client.get("/auth/login").text
-    client.post(
-        "/auth/login",
-        data={
-            "username": "test",
-            "password": "a password",
-            "csrf_token": helpers.csrf_token(login_form),
-        },
-    )
+def test_a_restart_between_two_requests_costs_the_second_nothing(
+    own_postgres, signed_in_app, caplog
+):
+    client = signed_in_client(signed_in_app)
+    # Leaves a pooled connection, which the restart drops.
+    assert client.get("/").status_code == 200
+
+    own_postgres.halt()
+    own_postgres.start()
+    back = client.get("/")
+
+    assert back.status_code == 200
+    assert "You are logged in as" in back.text
+    assert unavailable_lines(caplog) == []
+
+
+def prepared_statements(app):
+    """The statements PostgreSQL holds prepared for the app's pooled connection."""
+    with app.app_context(), db.engine.connect() as connection:
+        # In autocommit: a ROLLBACK at the end would make psycopg drop them.
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        query = "SELECT statement FROM pg_prepared_statements"
+        return connection.exec_driver_sql(query).scalars().all()
+
+
+def holds_the_user_lookup(statements):
+    return any("FROM users" in statement for statement in statements)
+
+
+@pytest.mark.postgres
+def test_the_user_lookup_stays_prepared_on_its_pooled_connection(
+    own_postgres, signed_in_app
+):
+    client = signed_in_client(signed_in_app)
+    # psycopg prepares a query the sixth time a connection runs it.
+    before = [client.get("/").status_code for _ in range(6)]
+    prepared = prepared_statements(signed_in_app)
+    own_postgres.halt()
+    own_postgres.start()
+    after = [client.get("/").status_code for _ in range(6)]
+
+    assert before == after == [200] * 6
+    assert holds_the_user_lookup(prepared)
+    assert holds_the_user_lookup(prepared_statements(signed_in_app))
+
+
+@pytest.mark.postgres
+def test_the_health_check_says_ok_right_after_a_restart(own_postgres, signed_in_app):
+    client = signed_in_app.test_client()
+    assert client.get("/healthz").status_code == 200
+
+    own_postgres.halt()
+    own_postgres.start()
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+@pytest.mark.postgres
+def test_logout_works_while_postgresql_is_stopped(own_postgres, signed_in_app, caplog):
+    client = signed_in_client(signed_in_app)
+    # With the token of the page's logout form: CSRF is checked, as in production.
     home = client.get("/").text
     assert "You are logged in as" in home
 
@@ -141,8 +197,6 @@ def test_logout_works_while_postgresql_is_stopped(own_postgres, caplog):
     finally:
         own_postgres.start()
 
-    assert_logged_out(app, client, response)
+    assert_logged_out(signed_in_app, client, response)
     assert unavailable_lines(caplog) == []
     assert "You are not logged in" in client.get("/").text
-    with app.app_context():
-        db.engine.dispose()

@@ -1,41 +1,56 @@
 """deploy/session.lua inside a real nginx: the shared vectors, and what only Lua needs.
 
-One nginx, started for the module, runs a location of the test's own
-that hands a case's cookie, keys and options to ``verify`` and answers
-with what it made of them, as JSON.
+One nginx, started for the module, runs locations of the test's own
+that hand a case's cookie, keys and options to ``verify`` or
+``session_user`` and answer with what they made of them, as JSON. The
+site of ``deploy/nginx.conf`` itself shows the module at work on whole
+requests: its access log and its ``/members/`` gate.
 """
 
+import http.client
 import json
 import os
+import re
+import shutil
 import string
 import subprocess
+import tempfile
+import time
 import urllib.request
 import zlib
+from pathlib import Path
 
 import pytest
+import time_machine
 from itsdangerous import TimestampSigner
 from itsdangerous.encoding import base64_encode
+from werkzeug.http import parse_cookie
 
 import helpers
 import servers
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.auth import holds_a_login
+from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, decode
 
 pytestmark = pytest.mark.cluster
 
-VECTORS = json.loads(
+VECTORS_FILE = json.loads(
     (servers.PROJECT / "tests" / "vectors" / "sessions.json").read_text("utf-8")
-)["vectors"]
+)
+VECTORS = VECTORS_FILE["vectors"]
 DAY = 24 * 3600
 
-# A location for these tests alone: the request body is a case as JSON, the
-# answer the outcome of verify(), and the user signed_in_user() finds.
+# Locations for these tests alone. /verify: the request body is a case as
+# JSON, the answer the outcome of verify(). /user: the same for
+# session_user(). /request-user?now=...: session_user() on the request's
+# own Cookie header, with the keys of nginx's environment.
 VERIFY_SITE = string.Template(
     """\
 lua_package_path "$deploy/?.lua;;";
 # Loaded before the workers start, as in deploy/nginx.conf: they give up
 # root's rights, and may then be unable to read the project's folder.
 init_by_lua_block {
-    require "session"
+    session_keys = require("session").secrets_from_environment()
 }
 client_body_buffer_size 1m;
 client_max_body_size 1m;
@@ -67,8 +82,52 @@ server {
                 ngx.say(cjson.encode({kind = kind, detail = key_index}))
                 return
             end
-            local user = session.signed_in_user(data, case.options)
-            ngx.say(cjson.encode({payload = exact(data), key_index = key_index, user = user}))
+            ngx.say(cjson.encode({payload = exact(data), key_index = key_index}))
+        }
+    }
+    location = /user {
+        content_by_lua_block {
+            local cjson = require "cjson"
+            local session = require "session"
+            ngx.req.read_body()
+            local case = cjson.decode(ngx.req.get_body_data())
+            local user = session.session_user(case.header, case.secrets, case.options)
+            ngx.say(cjson.encode({user = user or "-"}))
+        }
+    }
+    location = /request-user {
+        content_by_lua_block {
+            local session = require "session"
+            local header = ngx.req.get_headers(0)["cookie"]
+            local options = {now = tonumber(ngx.var.arg_now)}
+            local user = session.session_user(header, session_keys, options)
+            ngx.say(user and string.format("%d", user) or "-")
+        }
+    }
+    location = /limits {
+        content_by_lua_block {
+            local cjson = require "cjson"
+            local session = require "session"
+            ngx.say(cjson.encode({
+                max_depth = session.MAX_DEPTH,
+                min_key_length = session.MIN_KEY_LENGTH,
+                max_payload_size = session.MAX_PAYLOAD_SIZE,
+                max_safe_integer = string.format("%.17g", session.MAX_SAFE_INTEGER),
+                max_age = session.DEFAULT_MAX_AGE,
+                max_login_age = session.DEFAULT_MAX_LOGIN_AGE,
+            }))
+        }
+    }
+    location = /lifetimes {
+        content_by_lua_block {
+            local cjson = require "cjson"
+            local session = require "session"
+            ngx.req.read_body()
+            local environment = cjson.decode(ngx.req.get_body_data())
+            local ok, max_age, max_login_age = pcall(session.lifetimes_from_environment,
+                function(name) return environment[name] end)
+            ngx.say(cjson.encode(ok and {max_age = max_age, max_login_age = max_login_age}
+                or {error = max_age}))
         }
     }
     location = /secrets {
@@ -128,11 +187,17 @@ def exact(value):
     return value
 
 
-def sign_raw(payload, compress=False):
-    """A cookie holding ``payload`` bytes as they are, signed now with the test key."""
+def sign_raw(payload, compress=False, signed_at=None):
+    """A cookie holding ``payload`` bytes as they are, signed with the test key.
+
+    It is signed now, or at ``signed_at`` (seconds since 1970).
+    """
     field = base64_encode(zlib.compress(payload) if compress else payload)
     signer = TimestampSigner(helpers.TEST_SECRET_KEY, salt="cookie-session")
-    return signer.sign(b"." + field if compress else field).decode()
+    if signed_at is None:
+        return signer.sign(b"." + field if compress else field).decode()
+    with time_machine.travel(signed_at, tick=False):
+        return signer.sign(b"." + field if compress else field).decode()
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda vector: vector["name"])
@@ -236,29 +301,6 @@ def test_the_default_lifetime_is_the_apps_idle_timeout(lua_nginx, past_the_limit
 
 
 @pytest.mark.parametrize(
-    ("data", "user"),
-    [
-        pytest.param({"user_id": 7, "issued_at": 0}, 7, id="signed in"),
-        pytest.param({"user_id": 7, "issued_at": -30 * DAY}, 7, id="at the limit"),
-        pytest.param({"user_id": 7, "issued_at": -30 * DAY - 1}, None, id="too old"),
-        pytest.param({"user_id": 7}, None, id="no login time"),
-        pytest.param({"user_id": "7", "issued_at": 0}, None, id="id not a number"),
-        pytest.param({"user_id": 7.5, "issued_at": 0}, None, id="id not an integer"),
-        pytest.param({"_flashes": [["info", "Hello"]]}, None, id="anonymous"),
-    ],
-)
-def test_a_session_is_signed_in_as_the_app_would_see_it(lua_nginx, data, user):
-    now = 1767225600
-    if "issued_at" in data:
-        data = {**data, "issued_at": now + data["issued_at"]}
-
-    outcome = verify(lua_nginx, helpers.mint(data, signed_at=now), now=now)
-
-    assert outcome["payload"] == exact(data)
-    assert outcome.get("user") == user
-
-
-@pytest.mark.parametrize(
     ("environment", "secrets"),
     [
         pytest.param({"FLASK_SECRET_KEY": "k" * 32}, ["k" * 32], id="one key"),
@@ -320,6 +362,11 @@ KEY = "a key for nginx, long enough to be realistic"
             {"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": "[42]"},
             "keys as JSON strings",
         ),
+        ({"FLASK_SECRET_KEY": "k" * 31}, "FLASK_SECRET_KEY is 31 bytes"),
+        (
+            {"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": '["short"]'},
+            "a key in FLASK_SECRET_KEY_FALLBACKS is 5 bytes",
+        ),
     ],
     ids=str,
 )
@@ -347,3 +394,456 @@ def test_nginx_refuses_to_start_with_keys_the_app_would_refuse(
 
     assert result.returncode != 0
     assert error in (tmp_path / "error.log").read_text()
+
+
+def test_lua_keeps_the_limits_of_the_format(lua_nginx):
+    limits = VECTORS_FILE["limits"]
+
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{lua_nginx}/limits", timeout=30
+    ) as response:
+        lua = json.loads(response.read())
+
+    assert lua == {
+        "max_depth": limits["max_depth"],
+        "min_key_length": limits["min_key_length"],
+        "max_payload_size": limits["max_payload_size"],
+        "max_safe_integer": str(limits["max_safe_integer"]),
+        "max_age": limits["max_age"],
+        "max_login_age": limits["max_login_age"],
+    }
+
+
+NOW = 1767225600
+
+
+def user(port, header, secrets=(helpers.TEST_SECRET_KEY,), **options):
+    """What session_user() makes of a Cookie header, "-" for nobody."""
+    case = {
+        "header": header,
+        "secrets": list(secrets),
+        "options": {"now": NOW, **options},
+    }
+    return ask(port, "/user", case)["user"]
+
+
+def login(user_id, issued_at=NOW, **more):
+    return {"user_id": user_id, "epoch": 0, "issued_at": issued_at, **more}
+
+
+def at_now(text):
+    """JSON text with the time of the tests in place of NOW."""
+    return text.replace("NOW", str(NOW))
+
+
+def login_text(**values):
+    """Session JSON text of a login, with ``values`` as literals in place."""
+    fields = {"user_id": "7", "epoch": "0", "issued_at": str(NOW), **values}
+    return "{" + ",".join(f'"{k}":{v}' for k, v in fields.items() if v) + "}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(login_text(), id="a login"),
+        pytest.param(login_text(user_id="1.0"), id="id 1.0"),
+        pytest.param(login_text(user_id="7e0"), id="id 7e0"),
+        pytest.param(login_text(user_id="-5"), id="id -5"),
+        pytest.param(login_text(user_id="0"), id="id 0"),
+        pytest.param(login_text(user_id=str(2**31)), id="id 2^31"),
+        pytest.param(login_text(user_id=str(2**31 - 1)), id="id 2^31 - 1"),
+        pytest.param(login_text(user_id='"7"'), id="id a string"),
+        pytest.param(login_text(user_id="true"), id="id true"),
+        pytest.param(login_text(user_id="[7]"), id="id a list"),
+        pytest.param(login_text(epoch=""), id="no epoch"),
+        pytest.param(login_text(epoch='"0"'), id="epoch a string"),
+        pytest.param(login_text(epoch="0.0"), id="epoch 0.0"),
+        pytest.param(login_text(epoch="null"), id="epoch null"),
+        pytest.param(login_text(epoch="-3"), id="epoch negative"),
+        pytest.param(login_text(issued_at=""), id="no issued_at"),
+        pytest.param(login_text(issued_at=f"{NOW}.5"), id="issued_at fractional"),
+        pytest.param(login_text(issued_at=f"{NOW}.0"), id="issued_at .0"),
+        pytest.param(login_text(issued_at="-1"), id="issued_at negative"),
+        pytest.param(login_text(issued_at='"1"'), id="issued_at a string"),
+        pytest.param(login_text(user_id=""), id="no id"),
+        pytest.param(
+            at_now('{"user_id":1.0,"epoch":0,"issued_at":NOW,"user_id":7}'),
+            id="repeated id, the last an integer",
+        ),
+        pytest.param(
+            at_now('{"user_id":7,"epoch":0,"issued_at":NOW,"user_id":7.0}'),
+            id="repeated id, the last a float",
+        ),
+        pytest.param(
+            at_now('{"user\\u005fid":7,"epoch":0,"issued_at":NOW}'), id="escaped key"
+        ),
+        pytest.param(
+            at_now(
+                '{"x":{"user_id":1.0,"epoch":"no"},"user_id":7,"epoch":0,"issued_at":NOW}'
+            ),
+            id="nested look-alikes",
+        ),
+        pytest.param(
+            at_now('{"s":"\\"user_id\\":1.0,","user_id":7,"epoch":0,"issued_at":NOW}'),
+            id="look-alike in a string",
+        ),
+        pytest.param(
+            at_now('{ "user_id" : 7 , "epoch" : 0 , "issued_at" : NOW }'),
+            id="spaced out",
+        ),
+    ],
+)
+def test_session_user_applies_the_apps_login_rules(lua_nginx, text):
+    data = json.loads(text)
+    expected = data["user_id"] if holds_a_login(data) else "-"
+
+    found = user(lua_nginx, "session=" + sign_raw(text.encode(), signed_at=NOW))
+
+    assert found == expected
+
+
+A_COOKIE = helpers.mint(login(1), signed_at=NOW)
+B_COOKIE = helpers.mint(login(2), signed_at=NOW)
+COOKIES = {"a": A_COOKIE, "b": B_COOKIE, None: None}
+
+
+def octal_first(cookie):
+    return f"\\{ord(cookie[0]):03o}" + cookie[1:]
+
+
+# Cookie headers, each line of a repeated one in a list, and whose session
+# the app reads in them: "a", "b" or none.
+HEADERS = [
+    pytest.param("session={a}", "a", id="plain"),
+    pytest.param("SESSION={a}", None, id="upper case name"),
+    pytest.param("Session={a}", None, id="capitalised name"),
+    pytest.param("SESSION={a}; session={b}", "b", id="upper case then lower"),
+    pytest.param("session={a}; SESSION={b}", "a", id="lower case then upper"),
+    pytest.param("session={a}; session={b}", "a", id="repeated: the first wins"),
+    pytest.param("x=1; session={b}; session={a}", "b", id="the first after another"),
+    pytest.param("session=; session={a}", None, id="the first empty"),
+    pytest.param("session; session={a}", None, id="the first without a value"),
+    pytest.param("sessionx={a}; session={b}", "b", id="a longer name"),
+    pytest.param(" \t session = {a} ; x=1", "a", id="spaces around"),
+    pytest.param('session="{a}"', "a", id="quoted"),
+    pytest.param(
+        'session="' + A_COOKIE.replace(".", "\\.") + '"', "a", id="escaped dots"
+    ),
+    pytest.param('session="' + octal_first(A_COOKIE) + '"', "a", id="octal escape"),
+    pytest.param('x="y; session={b}"; session={a}', "a", id="a quoted semicolon"),
+    pytest.param('x="y\\"; session={b}"; session={a}', "a", id="an escaped quote"),
+    pytest.param('x="unclosed; session={a}', "a", id="an unclosed quote"),
+    pytest.param("x=1 2; session={a}", "a", id="a space in a value"),
+    pytest.param("session={a}, session={b}", None, id="a comma in one line"),
+    pytest.param("session={a},x=1", None, id="a comma after the value"),
+    pytest.param(["session={a}", "session={b}"], None, id="two lines, both session"),
+    pytest.param(["session={a}; x=1", "session={b}"], "a", id="two lines, first"),
+    pytest.param(["x=1", "session={b}"], None, id="two lines, the second"),
+    pytest.param(["x=1;", "session={b}"], None, id="two lines, semicolon"),
+    pytest.param(["SESSION={a}", "session={b}"], None, id="two lines, case"),
+    pytest.param(["session={a}"], "a", id="a list of one"),
+    pytest.param("", None, id="empty"),
+]
+
+
+def filled(header):
+    lines = [header] if isinstance(header, str) else header
+    return [line.format(a=A_COOKIE, b=B_COOKIE) for line in lines]
+
+
+def verifies(cookie):
+    try:
+        decode(cookie, [helpers.TEST_SECRET_KEY], max_age=10**9)
+    except InvalidSessionCookie:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("header", "winner"), HEADERS)
+def test_the_header_table_is_what_werkzeug_reads(header, winner):
+    # gunicorn, and Werkzeug's own server, join a repeated header with ",".
+    value = parse_cookie(",".join(filled(header))).get("session")
+
+    if winner:
+        assert value == COOKIES[winner]
+    else:
+        assert not value or not verifies(value)
+
+
+def expected_user(winner):
+    return {"a": 1, "b": 2, None: "-"}[winner]
+
+
+@pytest.mark.parametrize(("header", "winner"), HEADERS)
+def test_session_user_reads_the_header_as_werkzeug_does(lua_nginx, header, winner):
+    lines = filled(header)
+    given = lines[0] if isinstance(header, str) else lines
+
+    assert user(lua_nginx, given) == expected_user(winner)
+
+
+@pytest.mark.parametrize(("header", "winner"), HEADERS)
+def test_nginx_reads_the_cookie_header_of_a_request_as_the_app_does(
+    lua_nginx, header, winner
+):
+    connection = http.client.HTTPConnection("127.0.0.1", lua_nginx, timeout=30)
+    try:
+        connection.putrequest("GET", f"/request-user?now={NOW}")
+        for line in filled(header):
+            connection.putheader("Cookie", line)
+        connection.endheaders()
+        found = connection.getresponse().read().decode().strip()
+    finally:
+        connection.close()
+
+    assert found == str(expected_user(winner))
+
+
+@pytest.mark.parametrize(
+    ("header", "options", "found"),
+    [
+        pytest.param("session={a}", {"cookie_name": "SESSION"}, "-", id="other name"),
+        pytest.param("SESSION={a}", {"cookie_name": "SESSION"}, 1, id="named"),
+        pytest.param("session={a}", {"max_age": 59, "now": NOW + 60}, "-", id="idle"),
+        pytest.param("session={a}", {"max_age": 60, "now": NOW + 60}, 1, id="not idle"),
+        pytest.param(
+            "session={a}",
+            {"max_age": 3600, "max_login_age": 59, "now": NOW + 60},
+            "-",
+            id="login too old",
+        ),
+        pytest.param(
+            "session={a}",
+            {"max_age": 3600, "max_login_age": 60, "now": NOW + 60},
+            1,
+            id="login at its limit",
+        ),
+        pytest.param("session={a}", {"now": NOW - 1}, "-", id="future-dated"),
+    ],
+)
+def test_session_user_takes_a_name_and_lifetimes(lua_nginx, header, options, found):
+    assert user(lua_nginx, filled(header)[0], **options) == found
+
+
+def test_a_login_that_would_end_after_pythons_last_date_is_none(lua_nginx):
+    # datetime ends in 9999: the app cannot compute the login's end.
+    last_second = 253402300799
+    data = login(7, issued_at=last_second - 30 * DAY + 1)
+
+    found = user(lua_nginx, "session=" + helpers.mint(data, signed_at=NOW))
+
+    assert found == "-"
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        pytest.param({}, id="unset"),
+        pytest.param({"FLASK_PERMANENT_SESSION_LIFETIME": "3600"}, id="idle"),
+        pytest.param({"FLASK_SESSION_ABSOLUTE_LIFETIME": "86400"}, id="absolute"),
+        pytest.param(
+            {
+                "FLASK_PERMANENT_SESSION_LIFETIME": "600.5",
+                "FLASK_SESSION_ABSOLUTE_LIFETIME": "7200",
+            },
+            id="both",
+        ),
+    ],
+)
+def test_lua_takes_the_lifetimes_from_the_environment_as_the_app_does(
+    lua_nginx, monkeypatch, environment
+):
+    for name in ("FLASK_PERMANENT_SESSION_LIFETIME", "FLASK_SESSION_ABSOLUTE_LIFETIME"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"SECRET_KEY": helpers.TEST_SECRET_KEY})
+
+    outcome = ask(lua_nginx, "/lifetimes", environment)
+
+    assert outcome == {
+        "max_age": app.permanent_session_lifetime.total_seconds(),
+        "max_login_age": app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds(),
+    }
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "-5", "an hour", '"3600"', "true", "1e400", "[3600]", "60.", "NaN"]
+)
+@pytest.mark.parametrize(
+    "name", ["FLASK_PERMANENT_SESSION_LIFETIME", "FLASK_SESSION_ABSOLUTE_LIFETIME"]
+)
+def test_lua_refuses_a_lifetime_the_app_refuses(lua_nginx, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(Exception, match=name.removeprefix("FLASK_")):
+        create_app({"SECRET_KEY": helpers.TEST_SECRET_KEY})
+
+    outcome = ask(lua_nginx, "/lifetimes", {name: value})
+
+    assert name in outcome["error"]
+
+
+MEMBERS_FILE = "/members/report.txt"
+MEMBERS_TEXT = "For members only.\n"
+# The session_user format of deploy/nginx.conf: who, what, and the answer.
+ACCESS_LOG_LINE = re.compile(r'\S+ - (?P<user>\S+) \[[^]]+\] "[^"]*" (?P<status>\d+)')
+
+
+@pytest.fixture
+def site_root():
+    """A folder of members' files that nginx's workers, not root, can read."""
+    root = Path(tempfile.mkdtemp(prefix="site-"))
+    root.chmod(0o755)
+    (root / "members").mkdir()
+    (root / "members" / "report.txt").write_text(MEMBERS_TEXT)
+    yield root
+    shutil.rmtree(root)
+
+
+def sample_site(folder, site_root, settings=None):
+    """deploy/nginx.conf, with no app behind it: /members/ is nginx's alone."""
+    return servers.nginx(
+        servers.require_nginx_lua(),
+        servers.free_port(),
+        (servers.free_port(), servers.free_port()),
+        folder,
+        {"SECRET_KEY": helpers.TEST_SECRET_KEY},
+        site_root,
+        settings,
+    )
+
+
+def members_visits(folder, site_root, header_lines, settings=None):
+    """The statuses of a visit to /members/ per Cookie header, and who nginx logged.
+
+    nginx is stopped before its log is read, so that every line is there.
+    """
+    proxy = sample_site(folder, site_root, settings)
+    statuses = []
+    with proxy:
+        for lines in header_lines:
+            connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=30)
+            try:
+                connection.putrequest("GET", MEMBERS_FILE)
+                for line in lines:
+                    connection.putheader("Cookie", line)
+                connection.endheaders()
+                response = connection.getresponse()
+                response.read()
+                statuses.append(response.status)
+            finally:
+                connection.close()
+    log = (folder / "access.log").read_text().splitlines()
+    users = [ACCESS_LOG_LINE.match(line)["user"] for line in log]
+    return statuses, users
+
+
+def test_the_sample_site_reads_the_session_cookie_as_the_app_does(tmp_path, site_root):
+    now = int(time.time())
+    cookie = helpers.mint(login(5, issued_at=now))
+    headers = [
+        [f"session={cookie}"],
+        [f"SESSION={cookie}"],
+        [f"SESSION={cookie}; session=x"],
+        [f'session="{cookie}"'],
+        ["session=", f"session={cookie}"],
+        [f"session={cookie}; x=1", "session=x"],
+    ]
+
+    statuses, users = members_visits(tmp_path, site_root, headers)
+
+    assert statuses == [200, 302, 302, 200, 302, 200]
+    assert users == ["5", "-", "-", "5", "-", "5"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "signed_ago", "issued_ago", "status", "logged"),
+    [
+        pytest.param(
+            {"PERMANENT_SESSION_LIFETIME": 3600}, 3000, 0, 200, "5", id="idle"
+        ),
+        pytest.param(
+            {"PERMANENT_SESSION_LIFETIME": 3600}, 3700, 0, 302, "-", id="idle too long"
+        ),
+        pytest.param(
+            {"SESSION_ABSOLUTE_LIFETIME": 7200}, 0, 7000, 200, "5", id="recent login"
+        ),
+        pytest.param(
+            {"SESSION_ABSOLUTE_LIFETIME": 7200}, 0, 7400, 302, "-", id="old login"
+        ),
+        pytest.param({}, 3 * DAY, 0, 200, "5", id="default idle"),
+        pytest.param({}, 8 * DAY, 0, 302, "-", id="past the default idle"),
+    ],
+)
+def test_the_sample_site_takes_the_lifetimes_from_its_environment(
+    tmp_path, site_root, settings, signed_ago, issued_ago, status, logged
+):
+    now = int(time.time())
+    data = login(5, issued_at=now - issued_ago)
+    cookie = helpers.mint(data, signed_at=now - signed_ago)
+
+    statuses, users = members_visits(
+        tmp_path, site_root, [[f"session={cookie}"]], settings
+    )
+
+    assert statuses == [status]
+    assert users == [logged]
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {"FLASK_PERMANENT_SESSION_LIFETIME": "0"},
+        {"FLASK_SESSION_ABSOLUTE_LIFETIME": "a month"},
+    ],
+    ids=str,
+)
+def test_nginx_refuses_to_start_with_a_lifetime_the_app_would_refuse(
+    tmp_path, site_root, environment
+):
+    proxy = sample_site(tmp_path, site_root)
+
+    result = subprocess.run(
+        proxy.command,
+        env={**proxy.env, **environment},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+    assert result.returncode != 0
+    assert next(iter(environment)) in (tmp_path / "error.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("environment", "length"),
+    [
+        ({"FLASK_SECRET_KEY": ""}, None),
+        ({"FLASK_SECRET_KEY": "k"}, 1),
+        ({"FLASK_SECRET_KEY": "k" * 31}, 31),
+        ({"FLASK_SECRET_KEY": "é" * 15 + "k"}, 31),
+        ({"FLASK_SECRET_KEY": KEY, "FLASK_SECRET_KEY_FALLBACKS": '["k"]'}, 1),
+        (
+            {
+                "FLASK_SECRET_KEY": KEY,
+                "FLASK_SECRET_KEY_FALLBACKS": f'["{KEY}", "{"k" * 31}"]',
+            },
+            31,
+        ),
+    ],
+    ids=str,
+)
+def test_lua_refuses_keys_the_app_refuses_in_production(
+    lua_nginx, monkeypatch, environment, length
+):
+    monkeypatch.delenv("FLASK_SECRET_KEY_FALLBACKS", raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(Exception, match="SECRET_KEY"):
+        create_app({"TESTING": False, "TRUSTED_HOSTS": ["example.com"]})
+
+    outcome = ask(lua_nginx, "/secrets", environment)
+
+    assert "error" in outcome
+    if length is not None:
+        assert f"is {length} bytes" in outcome["error"]

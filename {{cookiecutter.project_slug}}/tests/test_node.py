@@ -17,6 +17,11 @@ import time_machine
 from dotenv import dotenv_values
 
 import helpers
+from {{ cookiecutter.package_name }}.sessions import SessionConfigError
+from {{ cookiecutter.package_name }}.sessions.checks import (
+    MIN_KEY_LENGTH,
+    check_key_lengths,
+)
 
 PROJECT = Path(__file__).resolve().parent.parent
 VERIFIER = PROJECT / "tools" / "verify-session.mjs"
@@ -45,9 +50,14 @@ def node():
     pytest.skip(reason)
 
 
-def verify(node, *args, env=None):
+def verify(node, *args, env=None, stdin=None):
     return subprocess.run(
-        [node, VERIFIER, *args], env=env, capture_output=True, text=True, timeout=60
+        [node, VERIFIER, *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -81,7 +91,7 @@ def test_node_verifies_a_cookie_this_app_just_signed(node, app, client, auth):
 
 def test_node_accepts_a_cookie_signed_with_a_fallback_key(node, app, client, auth):
     auth.login()
-    old_key, app.secret_key = app.secret_key, "the key after a rotation"
+    old_key, app.secret_key = app.secret_key, "the key after a rotation, long enough"
 
     result = verify(
         node,
@@ -100,7 +110,10 @@ def test_node_rejects_this_apps_cookie_under_another_key(node, app, client, auth
     auth.login()
 
     result = verify(
-        node, "--secret", "not the app's key", helpers.session_cookie(client, app)
+        node,
+        "--secret",
+        "not the app's key, though just as long",
+        helpers.session_cookie(client, app),
     )
 
     assert result.returncode == 1
@@ -156,3 +169,37 @@ def test_node_escaped_output_is_the_same_json(node, app):
     result = verify(node, "--secret", app.secret_key, helpers.mint(data))
 
     assert json.loads(result.stdout) == data
+
+
+def test_node_reads_this_apps_cookie_from_standard_input(node, app, client, auth):
+    auth.login()
+
+    result = verify(
+        node,
+        "--secret",
+        app.secret_key,
+        "-",
+        stdin=helpers.session_cookie(client, app) + "\n",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["user_id"] == 1
+
+
+@pytest.mark.parametrize("length", [0, 1, 16, MIN_KEY_LENGTH - 1])
+def test_node_refuses_a_fallback_key_the_app_would_refuse(node, length):
+    short_key = "k" * length
+    forged = helpers.mint({"user_id": 1}, secret=short_key)
+    # The app refuses the key outside debug and testing.
+    with pytest.raises(SessionConfigError):
+        check_key_lengths((helpers.TEST_SECRET_KEY, short_key))
+    env = {
+        "FLASK_SECRET_KEY": helpers.TEST_SECRET_KEY,
+        "FLASK_SECRET_KEY_FALLBACKS": json.dumps([short_key]),
+    }
+
+    result = verify(node, forged, env=env)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"a key of {length} bytes is refused" in result.stderr

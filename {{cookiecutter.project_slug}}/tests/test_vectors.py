@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, decode
+from {{ cookiecutter.package_name }}.sessions.checks import MIN_KEY_LENGTH
+from {{ cookiecutter.package_name }}.sessions.cookie import CookieFormat
 
 PROJECT = Path(__file__).resolve().parent.parent
 VECTORS_FILE = PROJECT / "tests" / "vectors" / "sessions.json"
-VECTORS = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))["vectors"]
+DOCUMENT = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))
+VECTORS = DOCUMENT["vectors"]
 
 
 def decode_vector(vector):
@@ -60,3 +64,18 @@ def test_the_vectors_are_what_the_script_writes_now(tmp_path):
     assert regenerated.read_text(encoding="utf-8") == VECTORS_FILE.read_text(
         encoding="utf-8"
     ), "tests/vectors/sessions.json is stale: run python tools/make_vectors.py"
+
+
+def test_the_limits_are_the_python_packages(monkeypatch):
+    for name in ("FLASK_PERMANENT_SESSION_LIFETIME", "FLASK_SESSION_ABSOLUTE_LIFETIME"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"SECRET_KEY": "k" * MIN_KEY_LENGTH})
+
+    assert DOCUMENT["limits"] == {
+        "max_depth": CookieFormat.serializer.max_depth,
+        "max_payload_size": CookieFormat.max_payload_size,
+        "max_safe_integer": CookieFormat.serializer.max_safe_integer,
+        "min_key_length": MIN_KEY_LENGTH,
+        "max_age": app.permanent_session_lifetime.total_seconds(),
+        "max_login_age": app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds(),
+    }

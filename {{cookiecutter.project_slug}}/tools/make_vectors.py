@@ -17,6 +17,7 @@ change to the session format, run it from the project's root::
 """
 
 import argparse
+import gzip
 import json
 import zlib
 from collections.abc import Callable
@@ -29,11 +30,13 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import Signer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 
+from {{ cookiecutter.package_name }}.config import defaults
 from {{ cookiecutter.package_name }}.sessions import (
     InvalidSessionCookie,
     decode,
     encode,
 )
+from {{ cookiecutter.package_name }}.sessions.checks import MIN_KEY_LENGTH
 from {{ cookiecutter.package_name }}.sessions.cookie import (
     DEFAULT_SALT,
     CookieFormat,
@@ -383,6 +386,34 @@ CASES = [
         sign_payload(b"." + base64_encode(zlib.compress(THIRTY_THOUSAND_LEVELS))),
         "malformed",
     ),
+    *(
+        Case(
+            f"number {number}",
+            f"A correctly signed {number}, which is not JSON: {why}; Python's"
+            " and JavaScript's readers refuse it, and so must every reader.",
+            sign_payload(base64_encode(b'{"n":' + number.encode() + b"}")),
+            "malformed",
+        )
+        for number, why in [
+            ("-.5", "a minus sign then a dot, which C's strtod reads as -0.5"),
+            (".5", "no digit before the dot"),
+            ("1.", "no digit after the dot, which strtod reads as 1"),
+            ("+1", "a plus sign"),
+            ("01", "a leading zero"),
+            ("-01", "a leading zero after the minus sign"),
+            ("0x10", "hexadecimal"),
+            ("Infinity", "not a number JSON has"),
+            ("-Infinity", "not a number JSON has"),
+        ]
+    ),
+    Case(
+        "gzip payload",
+        "A leading dot, then the JSON in gzip's wrapping rather than zlib's:"
+        " the format is zlib's alone, and a reader that detects gzip by itself"
+        " must be told not to.",
+        sign_payload(b"." + base64_encode(gzip.compress(b'{"user_id":42}', mtime=0))),
+        "malformed",
+    ),
     Case(
         "signature of impossible length",
         "A signature field of a length that leaves one base64 character over.",
@@ -429,6 +460,19 @@ def vector(case: Case) -> dict[str, Any]:
     }
 
 
+def limits() -> dict[str, int]:
+    """The format's limits, from the Python package: every reader is tested on them."""
+    lifetimes = defaults(instance_path="")
+    return {
+        "max_depth": CookieFormat.serializer.max_depth,
+        "max_payload_size": CookieFormat.max_payload_size,
+        "max_safe_integer": CookieFormat.serializer.max_safe_integer,
+        "min_key_length": MIN_KEY_LENGTH,
+        "max_age": int(lifetimes["PERMANENT_SESSION_LIFETIME"].total_seconds()),
+        "max_login_age": int(lifetimes["SESSION_ABSOLUTE_LIFETIME"].total_seconds()),
+    }
+
+
 def render() -> str:
     document = {
         "about": (
@@ -442,9 +486,14 @@ def render() -> str:
             "serializer": "itsdangerous URLSafeTimedSerializer",
             "key_derivation": "django-concat: SHA1(salt + 'signer' + secret)",
             "digest": "HMAC-SHA1",
-            "max_payload_size": CookieFormat.max_payload_size,
-            "max_depth": MAX_DEPTH,
         },
+        "limits_about": (
+            "The format's limits, as the Python package sets them: the most"
+            " levels of nesting, the most bytes a payload inflates to, the"
+            " largest integer, the fewest bytes in a key, and the default idle"
+            " (max_age) and absolute (max_login_age) lifetimes in seconds."
+        ),
+        "limits": limits(),
         "vectors": [vector(case) for case in CASES],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -5,9 +5,16 @@
 //   node tools/verify-session.mjs [--secret KEY ...] [--salt SALT] \
 //       [--max-age SECONDS] COOKIE
 //
+// Give - as COOKIE to read it from standard input, as `flask session
+// decode -` does: a cookie logs its holder in, and standard input keeps it
+// out of the shell's history and of the process list.
+//
 // Give the current key first, then the fallback keys, newest first. With
 // no --secret, the keys are the app's own settings in the environment:
-// FLASK_SECRET_KEY and FLASK_SECRET_KEY_FALLBACKS. The payload is printed
+// FLASK_SECRET_KEY and FLASK_SECRET_KEY_FALLBACKS. A key shorter than the
+// app's minimum is refused, as the app refuses it in production: a short key
+// can be guessed, and an empty one verifies what anyone signs with it.
+// The payload is printed
 // as JSON and the exit status is 0; a cookie that does not verify prints
 // the reason on stderr and exits with 1.
 //
@@ -18,6 +25,7 @@
 // the reader that runs in browsers too.
 
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -34,8 +42,22 @@ export { SessionCookieError };
 
 // SignedCookieSessionInterface.salt
 export const DEFAULT_SALT = "cookie-session";
-// This app's PERMANENT_SESSION_LIFETIME (create_app): 7 days.
+// The default of this app's PERMANENT_SESSION_LIFETIME (config.py): 7 days.
 export const DEFAULT_MAX_AGE = 7 * 24 * 60 * 60;
+// The fewest bytes a key may have (MIN_KEY_LENGTH in sessions/checks.py).
+export const MIN_KEY_LENGTH = 32;
+
+// Refuse keys shorter than MIN_KEY_LENGTH bytes of UTF-8, naming the first.
+export function checkKeyLengths(secrets) {
+  for (const secret of secrets) {
+    const length = Buffer.byteLength(secret, "utf8");
+    if (length < MIN_KEY_LENGTH) {
+      throw new TypeError(
+        `a key of ${length} bytes is refused: the app requires at least ${MIN_KEY_LENGTH}`,
+      );
+    }
+  }
+}
 
 export function deriveKey(secret, salt = DEFAULT_SALT) {
   return createHash("sha1").update(salt).update("signer").update(secret).digest();
@@ -57,7 +79,8 @@ function decodeSignature(field) {
 
 // Check a cookie's signature and age, then decode it. Resolves to
 // { payload, signedAt, compressed, keyIndex }, keyIndex being the position
-// in `secrets` of the key that verified it; rejects with a SessionCookieError.
+// in `secrets` of the key that verified it; rejects with a SessionCookieError,
+// or a TypeError for keys it will not use.
 export async function verifySession(
   cookie,
   {
@@ -71,6 +94,7 @@ export async function verifySession(
   if (!Array.isArray(secrets) || secrets.length === 0) {
     throw new TypeError("verifySession needs at least one secret key");
   }
+  checkKeyLengths(secrets);
   const fields = splitCookie(cookie);
   const signature = decodeSignature(fields.signature);
   const signedAt = decodeTimestamp(fields.timestamp);
@@ -106,11 +130,13 @@ export async function verifySession(
 const USAGE = `usage: node tools/verify-session.mjs [--secret KEY ...] [--salt SALT]
            [--max-age SECONDS] COOKIE
 
+COOKIE: the session cookie's value, or - to read it from standard input.
 Keys: each --secret, the current key first, then the fallback keys newest
 first. Without --secret they come from the environment, as the app reads
 them: FLASK_SECRET_KEY, the current key, and FLASK_SECRET_KEY_FALLBACKS, a
 JSON list of fallback keys, oldest first. The environment keeps the keys out
-of the shell's history and of the process list.`;
+of the shell's history and of the process list. Each key must have at least
+${MIN_KEY_LENGTH} bytes, as the app requires.`;
 
 // Flask's from_prefixed_env reads each FLASK_ variable as JSON if it
 // parses, else as text; read the same way, the keys are the app's.
@@ -160,7 +186,16 @@ function parseCommandLine(args, env) {
   if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
     throw new Error("--max-age must be a whole number of seconds");
   }
-  return { cookie: positionals[0], secrets, salt: values.salt, maxAge };
+  checkKeyLengths(secrets);
+  const cookie = positionals[0] === "-" ? readCookie() : positionals[0];
+  return { cookie, secrets, salt: values.salt, maxAge };
+}
+
+// The cookie on standard input, without the whitespace around it.
+function readCookie() {
+  const cookie = readFileSync(0, "utf8").trim();
+  if (!cookie) throw new Error("no cookie on standard input");
+  return cookie;
 }
 
 // What a terminal would act on rather than show: DEL, the C1 controls and

@@ -25,6 +25,7 @@ from .users import (
     authenticate,
     create_user,
     end_all_sessions,
+    get_current_user,
     get_user,
     set_password,
 )
@@ -74,7 +75,9 @@ def holds_a_login(data):
     range must not reach the database or the clock. ``type(...) is int``,
     because True is an int too.
     """
-    user_id, epoch, issued_at = (data.get(k) for k in ("user_id", "epoch", "issued_at"))
+    user_id = data.get("user_id")
+    epoch = data.get("epoch")
+    issued_at = data.get("issued_at")
     return (
         type(user_id) is int
         and 1 <= user_id <= MAX_USER_ID
@@ -123,16 +126,16 @@ def is_user_free(endpoint):
     return getattr(current_app.view_functions.get(endpoint), "user_free", False)
 
 
-def session_end_reason(user):
-    """Why the current session may no longer stand for ``user``, or None."""
+def session_end_reason(user, data):
+    """Why session ``data`` may no longer stand for ``user``, or None."""
     if user is None:
         return "Your account no longer exists, so you have been logged out."
-    if session.get("epoch") != user.epoch:
+    if data.get("epoch") != user.epoch:
         return (
             "You have been logged out: this account signed out everywhere or"
             " changed its password."
         )
-    deadline = login_deadline(session)
+    deadline = login_deadline(data)
     if deadline is None or datetime.now(UTC) > deadline:
         return "Your session reached its time limit. Please log in again."
     return None
@@ -140,23 +143,35 @@ def session_end_reason(user):
 
 @bp.before_app_request
 def load_logged_in_user():
-    """Put the user named by the session's ``user_id`` in ``g.user``."""
-    g.user = None
+    """Put the user the session is signed in as in ``g.user``, or None."""
     if is_user_free(request.endpoint):
-        return
-    if "user_id" not in session:
-        return
-    if not holds_a_login(session):
+        g.user = None
+    else:
+        # The session itself rather than its proxy, which would look it
+        # up again on every read.
+        g.user = signed_in_user(session._get_current_object())
+
+
+def signed_in_user(data):
+    """The user that session ``data`` is signed in as, or None.
+
+    A :class:`~.users.CurrentUser`, read from the database on every
+    request, so that a session ended elsewhere is refused at once; an
+    ended login is cleared from ``data``, with a message saying why.
+    """
+    if "user_id" not in data:
+        return None
+    if not holds_a_login(data):
         current_app.logger.warning("Refused a signed session of the wrong shape.")
         reason = "Your session could not be read, so you have been logged out."
     else:
-        user = get_user(session["user_id"])
-        reason = session_end_reason(user)
-    if reason:
-        session.clear()
-        flash(reason, "info")
-    else:
-        g.user = user
+        user = get_current_user(data["user_id"])
+        reason = session_end_reason(user, data)
+        if reason is None:
+            return user
+    data.clear()
+    flash(reason, "info")
+    return None
 
 
 @bp.route("/register", methods=("GET", "POST"))

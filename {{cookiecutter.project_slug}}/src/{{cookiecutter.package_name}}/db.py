@@ -41,14 +41,24 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS))
 
 
+# Older than this, a pooled PostgreSQL connection is replaced before use:
+# load balancers and proxies drop connections that sit idle (Azure's after
+# 4 minutes, AWS's network load balancer after 350 s), often without a word.
+POOL_RECYCLE_SECONDS = 180
+
+
 def engine_options(url, configured):
     """Engine settings for ``url``'s database, under what the config says.
 
-    PostgreSQL connections are pooled and tested before each use, so a
-    worker recovers by itself once a restarted server is back.
+    PostgreSQL connections are pooled and replaced before they grow old.
+    No liveness query runs before each use, which would cost a round trip
+    per request: a connection that a restarted server has dropped fails at
+    its next query. The user lookup, the first query of a request, then
+    empties the pool and tries again (see ``reads.py``).
     """
-    defaults = {"pool_pre_ping": True} if url.drivername != "sqlite" else {}
-    return {**defaults, **configured}
+    if url.drivername == "sqlite":
+        return configured
+    return {"pool_recycle": POOL_RECYCLE_SECONDS, **configured}
 
 
 def configure_sqlite(dbapi_connection, connection_record):

@@ -4,9 +4,11 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app
 
 from .auth import session_free
-from .db import db
+from .reads import read_row
 
 bp = Blueprint("health", __name__)
+
+TRIVIAL_QUERY = sa.text("SELECT 1")
 
 
 @bp.get("/healthz")
@@ -14,12 +16,16 @@ bp = Blueprint("health", __name__)
 def healthz():
     """200 while the database answers a trivial query, else 503 and why.
 
+    It reads as the user lookup does (see ``reads.py``): a connection
+    that a restart of the database dropped is replaced and the query tried
+    again, so the check does not fail once the database is back.
+
     It never touches the session, not even to load the user, so its
     responses carry no Set-Cookie and no Vary: Cookie, and a cache or a
     probe sees the same answer for everyone. A GET needs no CSRF token.
     """
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        read_row(TRIVIAL_QUERY, {})
     except sa.exc.SQLAlchemyError as error:
         reason = getattr(error, "orig", None) or error
         current_app.logger.error(

@@ -3,6 +3,7 @@
 import functools
 import re
 import unicodedata
+from typing import NamedTuple
 
 import click
 import sqlalchemy as sa
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db
+from .reads import read_row
 
 USERNAME_MAX_LENGTH = 64
 # Casefolding can turn one character into three (U+0390 becomes "ΐ").
@@ -47,6 +49,27 @@ class User(db.Model):  # type: ignore[name-defined]  # db.Model is made at run t
     # Copied into the session at login. Raising it ends every session that
     # holds an older value: the server-side half of signing out everywhere.
     epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class CurrentUser(NamedTuple):
+    """What a request needs of its signed-in user: who, and the epoch to check.
+
+    Plain values rather than a ``User``: cheap to build on every request,
+    and still readable after a failed transaction was rolled back, when
+    an ORM object would go back to the database (error pages show the
+    name). A view that needs the whole account loads it with
+    :func:`get_user`.
+    """
+
+    id: int
+    username: str
+    epoch: int
+
+
+# Built once: building a statement costs more than running it.
+CURRENT_USER = sa.select(User.id, User.username, User.epoch).where(
+    User.id == sa.bindparam("user_id")
+)
 
 
 class UsernameTaken(ValueError):
@@ -87,6 +110,13 @@ def hash_password(password):
 def get_user(user_id):
     """The user with this id, or None: one primary-key lookup."""
     return db.session.get(User, user_id)
+
+
+def get_current_user(user_id):
+    """The :class:`CurrentUser` with this id, or None: one query, on every
+    signed-in request, read as it is now in the database."""
+    row = read_row(CURRENT_USER, {"user_id": user_id})
+    return None if row is None else CurrentUser._make(row)
 
 
 def get_user_by_name(username):

@@ -3,14 +3,26 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { test } from "node:test";
 
-import { SessionCookieError, verifySession } from "../../tools/verify-session.mjs";
+import {
+  MAX_DEPTH,
+  MAX_PAYLOAD_SIZE,
+  encodeBase64url,
+} from "../../src/{{ cookiecutter.package_name }}/sessions/session-cookie.mjs";
+import {
+  DEFAULT_MAX_AGE,
+  MIN_KEY_LENGTH,
+  SessionCookieError,
+  deriveKey,
+  verifySession,
+} from "../../tools/verify-session.mjs";
 
 const VERIFIER = fileURLToPath(new URL("../../tools/verify-session.mjs", import.meta.url));
-const { vectors } = JSON.parse(
+const { vectors, limits } = JSON.parse(
   readFileSync(new URL("../vectors/sessions.json", import.meta.url), "utf8"),
 );
 
@@ -69,7 +81,7 @@ test("the command prints the payload as JSON and exits 0", () => {
 
 test("the command tries every --secret", () => {
   const result = verifyCommand(
-    "--secret", "a key that is not it",
+    "--secret", "a key that is not it, though long enough",
     "--secret", plain.secrets[0],
     "--max-age", CENTURY,
     plain.cookie,
@@ -137,7 +149,7 @@ test("--secret takes the place of the keys in the environment", () => {
   const env = { FLASK_SECRET_KEY: plain.secrets[0] };
 
   const result = verifyCommandWith(
-    env, "--secret", "a key that is not it", "--max-age", CENTURY, plain.cookie,
+    env, "--secret", "a key that is not it, though long enough", "--max-age", CENTURY, plain.cookie,
   );
 
   assert.equal(result.status, 1);
@@ -185,3 +197,112 @@ for (const [name, args] of [
     assert.match(result.stderr, /usage: node tools\/verify-session\.mjs \[--secret KEY \.\.\.\]/);
   });
 }
+
+test("the JavaScript limits are the format's, as the Python package sets them", () => {
+  assert.deepEqual(
+    {
+      max_depth: MAX_DEPTH,
+      max_payload_size: MAX_PAYLOAD_SIZE,
+      max_safe_integer: Number.MAX_SAFE_INTEGER,
+      min_key_length: MIN_KEY_LENGTH,
+      max_age: DEFAULT_MAX_AGE,
+    },
+    {
+      max_depth: limits.max_depth,
+      max_payload_size: limits.max_payload_size,
+      max_safe_integer: limits.max_safe_integer,
+      min_key_length: limits.min_key_length,
+      max_age: limits.max_age,
+    },
+  );
+});
+
+test("the command reads the cookie from standard input given -", () => {
+  const result = spawnSync(
+    process.execPath,
+    [VERIFIER, "--secret", plain.secrets[0], "--max-age", CENTURY, "-"],
+    { encoding: "utf8", env: {}, input: `\n  ${plain.cookie}\n` },
+  );
+
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), plain.expected.payload);
+});
+
+test("the command refuses a forged cookie on standard input", () => {
+  const result = spawnSync(
+    process.execPath,
+    [VERIFIER, "--secret", wrongKey.secrets[0], "-"],
+    { encoding: "utf8", env: {}, input: wrongKey.cookie },
+  );
+
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /^bad signature/);
+});
+
+for (const input of ["", "\n", "  \n\t"]) {
+  test(`the command explains an empty standard input ${JSON.stringify(input)}`, () => {
+    const result = spawnSync(process.execPath, [VERIFIER, "--secret", plain.secrets[0], "-"], {
+      encoding: "utf8",
+      env: {},
+      input,
+    });
+
+    assert.equal(result.status, 2);
+    assert.ok(result.stderr.startsWith("no cookie on standard input"), result.stderr);
+  });
+}
+
+// A cookie signed with `secret` now, as itsdangerous signs one.
+function signedWith(secret, payload = { user_id: 1 }) {
+  const field = encodeBase64url(Buffer.from(JSON.stringify(payload)));
+  const now = Math.floor(Date.now() / 1000);
+  const timestamp = encodeBase64url(Buffer.from(now.toString(16).padStart(8, "0"), "hex"));
+  const signed = `${field}.${timestamp}`;
+  return `${signed}.${encodeBase64url(createHmac("sha1", deriveKey(secret)).update(signed).digest())}`;
+}
+
+const SHORT_KEYS = [
+  ["an empty key", ""],
+  ["a one-byte key", "k"],
+  ["a key one byte short", "k".repeat(MIN_KEY_LENGTH - 1)],
+  ["a key of 16 characters in 32 bytes less one", "é".repeat(15) + "k"],
+];
+
+for (const [name, key] of SHORT_KEYS) {
+  test(`the command refuses ${name} given with --secret`, () => {
+    const result = verifyCommand("--secret", key, signedWith(key));
+
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^a key of \d+ bytes is refused: the app requires at least 32/);
+  });
+
+  test(`the command refuses ${name} as a fallback in the environment`, () => {
+    const env = {
+      FLASK_SECRET_KEY: plain.secrets[0],
+      FLASK_SECRET_KEY_FALLBACKS: JSON.stringify([key]),
+    };
+
+    const result = verifyCommandWith(env, signedWith(key));
+
+    assert.equal(result.status, 2);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^a key of \d+ bytes is refused/);
+  });
+
+  test(`verifySession refuses ${name}`, async () => {
+    await assert.rejects(
+      verifySession(signedWith(key), { secrets: [plain.secrets[0], key] }),
+      TypeError,
+    );
+  });
+}
+
+test("the command takes a key of exactly the minimum length", () => {
+  const key = "é".repeat(MIN_KEY_LENGTH / 2);
+
+  const result = verifyCommand("--secret", key, signedWith(key, { user_id: 9 }));
+
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), { user_id: 9 });
+});

@@ -17,7 +17,8 @@ One module per concept, each readable in one sitting:
   and by Node.
 
 The package imports nothing from the app around it. To use it in another
-Flask 3.1 app, copy this folder into the app's package and install it::
+Flask 3.1 app, copy this folder into the app's package and install the
+interface when the app is created::
 
     from .sessions import SignedCookieSessionInterface
 

@@ -156,7 +156,6 @@ class CookieFormat:
         if not keys:
             raise ValueError("a cookie format needs at least one secret key.")
         self.keys = tuple(keys)
-        self.salt = salt
         # One signer per key, rather than one holding every key, so that
         # verify() can tell which key verified a cookie.
         self.signers = tuple(
@@ -178,11 +177,6 @@ class CookieFormat:
         """
         payload, signed_at, key_index = self.verify(cookie, max_age)
         data = self.load_payload(payload)
-        if not isinstance(data, dict):
-            raise InvalidSessionCookie(
-                f"the payload is a JSON {type(data).__name__}, not an object",
-                "malformed",
-            )
         return DecodedCookie(data, signed_at, key_index, cookie.startswith("."))
 
     def verify(self, cookie: str, max_age: int) -> tuple[bytes, datetime, int]:
@@ -250,8 +244,8 @@ class CookieFormat:
         )
 
     @classmethod
-    def load_payload(cls, payload: bytes) -> Any:
-        """The data a payload field holds, whatever it holds.
+    def load_payload(cls, payload: bytes) -> dict[str, Any]:
+        """The session a payload field holds, which must be a JSON object.
 
         It checks no signature, and anything it cannot read, however it was
         made, raises :class:`InvalidSessionCookie`. A compressed payload
@@ -259,19 +253,25 @@ class CookieFormat:
         """
         compressed = payload.startswith(b".")
         try:
-            data = base64_decode(payload[1:] if compressed else payload)
+            raw = base64_decode(payload[1:] if compressed else payload)
             if compressed:
                 inflater = zlib.decompressobj()
-                data = inflater.decompress(data, cls.max_payload_size)
+                raw = inflater.decompress(raw, cls.max_payload_size)
                 if inflater.unconsumed_tail or not inflater.eof:
                     limit = cls.max_payload_size
                     raise ValueError(f"it inflates past {limit} bytes or is cut short")
-            return cls.serializer.loads(data.decode("utf-8"))
+            data = cls.serializer.loads(raw.decode("utf-8"))
         # RecursionError: JSON nested deeper than Python's stack allows.
         except (BadData, zlib.error, ValueError, RecursionError) as error:
             raise InvalidSessionCookie(
                 f"undecodable payload: {error}", "malformed"
             ) from error
+        if not isinstance(data, dict):
+            raise InvalidSessionCookie(
+                f"the payload is a JSON {type(data).__name__}, not an object",
+                "malformed",
+            )
+        return data
 
     def encode(self, data: Mapping[str, Any]) -> str:
         """Sign ``data`` with the newest key, as a cookie value."""
@@ -323,8 +323,8 @@ def encode(
     return CookieFormat([key], salt).encode(data)
 
 
-def load_payload(field: str | bytes) -> Any:
-    """The data in a cookie's payload field, read *without* verifying it.
+def load_payload(field: str | bytes) -> dict[str, Any]:
+    """The session in a cookie's payload field, read *without* verifying it.
 
     For showing what an untrusted cookie claims, never for trusting it.
     Raises :class:`InvalidSessionCookie` for a field it cannot read.

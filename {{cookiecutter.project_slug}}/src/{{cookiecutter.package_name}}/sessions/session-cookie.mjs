@@ -8,10 +8,10 @@
 // and DecompressionStream.
 
 // Three fields of the base64url alphabet, the first after a dot when it is
-// compressed: the same shape the server's COOKIE_SHAPE accepts.
+// compressed: the same shape COOKIE_SHAPE in cookie.py accepts.
 const COOKIE_SHAPE = /^\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
-// The server stops inflating a payload here (the interface's max_payload_size),
+// The server stops inflating a payload here (CookieFormat.max_payload_size in cookie.py),
 // so that a few signed kilobytes of zeros cannot become megabytes.
 export const MAX_PAYLOAD_SIZE = 64 * 1024;
 
