@@ -44,14 +44,14 @@ def playwright_api():
 
 
 @contextlib.contextmanager
-def serve(folder, users=(), **settings):
-    """Serve the app under gunicorn from ``folder``, on a SQLite database of its
-    own holding ``users``; yield its address."""
+def serve(folder, users=(), server=servers.gunicorn, **settings):
+    """Serve the app under gunicorn (or another of ``servers``) from ``folder``,
+    on a SQLite database of its own holding ``users``; yield its address."""
     database_url = f"sqlite:///{folder / 'app.sqlite'}"
     databases.prepare_database(database_url, users)
     port = servers.free_port()
     settings = {"SQLALCHEMY_DATABASE_URI": database_url, **settings}
-    with servers.gunicorn(port, settings, folder / "site.log"):
+    with server(port, settings, folder / "site.log"):
         yield f"http://127.0.0.1:{port}"
 
 

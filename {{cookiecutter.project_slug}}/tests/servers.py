@@ -146,6 +146,28 @@ def gunicorn(port, settings, log_path, workers=1):
     return Server(command, port, log_path, env)
 
 
+def flask_run(port, settings, log_path):
+    """The app served by ``flask run``, Werkzeug's development server, in one process.
+
+    ``settings`` become environment variables as for :func:`gunicorn`.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "{{ cookiecutter.package_name }}",
+        "run",
+        "--no-reload",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    env = {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
+    return Server(command, port, log_path, env)
+
+
 # The frame around the site: nginx in the foreground, writing only in $folder.
 NGINX_MAIN = string.Template(
     """\

@@ -373,3 +373,44 @@ def test_a_signed_session_with_bad_flashes_keeps_the_login(client):
     response = client.get("/")
 
     assert "You are logged in as <strong>test</strong>" in response.text
+
+
+# Requests that add a flash and redirect, so that a client that never
+# follows the redirect never shows what they flashed. (Logging out empties
+# the session before its flash.)
+FLASHING_REQUESTS = [
+    ("GET", "/auth/password"),
+    ("POST", "/auth/password"),
+    ("POST", "/auth/sign-out-everywhere"),
+]
+
+
+def test_a_flash_flood_never_fails_nor_outgrows_the_cookie(build_app):
+    # Errors as responses, as a server gives them, rather than raised.
+    app = build_app(PROPAGATE_EXCEPTIONS=False)
+    client = app.test_client()
+    interface = app.session_interface
+    # Enough of the shortest flash to pass the largest payload the
+    # format inflates, where an unbounded session fails.
+    shortest = len('["info","Please log in to see that page."],')
+    flood = interface.cookie_format_class.max_payload_size // shortest + 100
+
+    statuses, sizes, held = set(), set(), set()
+    for n in range(flood):
+        method, path = FLASHING_REQUESTS[n % len(FLASHING_REQUESTS)]
+        response = client.open(path, method=method)
+        # A wrong password early on, whose page shows the flashes.
+        if n == 10:
+            response = client.post(
+                "/auth/login", data={"username": "test", "password": "wrong"}
+            )
+        statuses.add(response.status_code)
+        # None once the login page has shown the flashes and emptied it.
+        cookie = helpers.session_cookie(client, app)
+        if cookie is not None:
+            sizes.add(len(cookie))
+            held.add(len(helpers.decoded(app, cookie).data["_flashes"]))
+
+    assert max(statuses) < 500
+    assert max(sizes) < app.config["MAX_COOKIE_SIZE"]
+    assert max(held) == interface.max_flashes

@@ -36,9 +36,6 @@ REFUSALS = [
         {**PRODUCTION, "SECRET_KEY_FALLBACKS": ["old"]},
         "a key in SECRET_KEY_FALLBACKS is 3 bytes",
     ),
-    Refusal(
-        {**PRODUCTION, "SESSION_COOKIE_SECURE": False}, "SESSION_COOKIE_SECURE is False"
-    ),
     Refusal({"SESSION_COOKIE_SAMESITE": "None"}, "'None' but the cookie is not Secure"),
     Refusal({"SESSION_COOKIE_NAME": "__Host-session"}, "needs a Secure cookie"),
     Refusal({"SESSION_COOKIE_NAME": "__Secure-session"}, "needs a Secure cookie"),
@@ -66,6 +63,82 @@ REFUSALS = [
 def test_unsafe_settings_are_refused_at_start(case):
     with pytest.raises(SessionConfigError, match=re.escape(case.message)):
         SignedCookieSessionInterface().init_app(bare_app(case.config))
+
+
+# Every false value but None, in the types a config file or the
+# environment (read as JSON) can give.
+FALSE_VALUES = [False, 0, 0.0, "", b"", [], {}, ()]
+
+
+@pytest.mark.parametrize("secure", FALSE_VALUES, ids=repr)
+def test_a_false_secure_flag_is_refused_in_production(secure):
+    app = bare_app({**PRODUCTION, "SESSION_COOKIE_SECURE": secure})
+
+    with pytest.raises(SessionConfigError) as refusal:
+        SignedCookieSessionInterface().init_app(app)
+
+    assert str(refusal.value).startswith(
+        f"SESSION_COOKIE_SECURE is {secure!r} outside debug and testing"
+    )
+
+
+@pytest.mark.parametrize("secure", FALSE_VALUES, ids=repr)
+@pytest.mark.parametrize(
+    "mode", [{"TESTING": True}, {"TESTING": False, "DEBUG": True}], ids=repr
+)
+def test_a_false_secure_flag_is_accepted_in_debug_and_testing(mode, secure):
+    app = bare_app({**mode, "SESSION_COOKIE_SECURE": secure})
+
+    SignedCookieSessionInterface().init_app(app)
+
+    assert app.session_interface.get_cookie_secure(app) is False
+
+
+# What the environment's JSON gives besides a string, each long enough.
+NOT_KEYS = [
+    pytest.param(int("1" * 40), id="integer"),
+    pytest.param(1.5e40, id="float"),
+    pytest.param(True, id="true"),
+    pytest.param(False, id="false"),
+    pytest.param(0, id="zero"),
+    pytest.param([SECRET], id="list"),
+    pytest.param({"key": SECRET}, id="object"),
+]
+
+
+@pytest.mark.parametrize("mode", [{"TESTING": True}, PRODUCTION], ids=repr)
+@pytest.mark.parametrize("key", NOT_KEYS)
+def test_a_secret_key_that_is_not_a_string_is_refused_by_name(key, mode):
+    app = bare_app({**mode, "SECRET_KEY": key})
+
+    with pytest.raises(SessionConfigError) as refusal:
+        SignedCookieSessionInterface().init_app(app)
+
+    assert str(refusal.value).startswith(
+        f"SECRET_KEY must be a string, not {type(key).__name__}:"
+    )
+
+
+@pytest.mark.parametrize("mode", [{"TESTING": True}, PRODUCTION], ids=repr)
+@pytest.mark.parametrize("key", NOT_KEYS)
+def test_a_fallback_that_is_not_a_string_is_refused_by_name(key, mode):
+    app = bare_app({**mode, "SECRET_KEY_FALLBACKS": [SECRET, key]})
+
+    with pytest.raises(SessionConfigError) as refusal:
+        SignedCookieSessionInterface().init_app(app)
+
+    assert str(refusal.value).startswith(
+        f"a key in SECRET_KEY_FALLBACKS must be a string, not {type(key).__name__}:"
+    )
+
+
+@pytest.mark.parametrize("setting", ["SECRET_KEY", "SECRET_KEY_FALLBACKS"])
+def test_a_key_with_a_lone_surrogate_is_refused_by_name(setting):
+    key = SECRET + "\ud800"
+    app = bare_app({setting: key if setting == "SECRET_KEY" else [key]})
+
+    with pytest.raises(SessionConfigError, match="holds a lone surrogate"):
+        SignedCookieSessionInterface().init_app(app)
 
 
 @pytest.mark.parametrize("fallbacks", ["old-key", b"old-key", 42])

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 
@@ -87,6 +88,31 @@ def flask(command, environment, folder):
             "SECRET_KEY is 5 bytes; use at least 32 random bytes",
         ),
         (
+            ["routes"],
+            {"FLASK_SECRET_KEY": "1" * 40},
+            "SECRET_KEY must be a string, not int:",
+        ),
+        (
+            ["init-db"],
+            {"FLASK_SECRET_KEY_FALLBACKS": f"[{'2' * 40}]"},
+            "a key in SECRET_KEY_FALLBACKS must be a string, not int:",
+        ),
+        (
+            ["routes"],
+            {"FLASK_SECRET_KEY": "true"},
+            "SECRET_KEY must be a string, not bool:",
+        ),
+        (
+            ["routes"],
+            {"FLASK_SESSION_COOKIE_SECURE": "0"},
+            "SESSION_COOKIE_SECURE is 0 outside debug and testing",
+        ),
+        (
+            ["routes"],
+            {"FLASK_SESSION_COOKIE_SECURE": ""},
+            "SESSION_COOKIE_SECURE is '' outside debug and testing",
+        ),
+        (
             ["init-db"],
             {"FLASK_INSTANCE_PATH": "instance"},
             "FLASK_INSTANCE_PATH must be an absolute path, not 'instance'.",
@@ -97,7 +123,18 @@ def flask(command, environment, folder):
             "The SQLite database",
         ),
     ],
-    ids=["database", "proxies", "session key", "instance path", "database place"],
+    ids=[
+        "database",
+        "proxies",
+        "session key",
+        "numeric key",
+        "numeric fallback",
+        "boolean key",
+        "secure flag 0",
+        "secure flag empty",
+        "instance path",
+        "database place",
+    ],
 )
 def test_flask_commands_print_only_the_refusal(tmp_path, command, environment, message):
     result = flask(command, environment, tmp_path)
@@ -106,3 +143,65 @@ def test_flask_commands_print_only_the_refusal(tmp_path, command, environment, m
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: {message}")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("mode", ["DEBUG", "TESTING"])
+def test_debug_and_testing_are_refused_under_a_production_server(monkeypatch, mode):
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/23.0.0")
+
+    with pytest.raises(ConfigError, match=f"{mode} is on under gunicorn/23.0.0"):
+        create_app({"SECRET_KEY": KEY, mode: True})
+
+
+@pytest.mark.parametrize("mode", ["DEBUG", "TESTING"])
+def test_setup_commands_keep_working_in_debug_and_testing(tmp_path, mode):
+    # What a production server sets in its environment does not reach them.
+    environment = {
+        f"FLASK_{mode}": "true",
+        "SERVER_SOFTWARE": "gunicorn/23.0.0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+    }
+
+    result = flask(["init-db"], environment, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "is up to date" in result.stdout
+
+
+def gunicorn_refusal(tmp_path, database_url, settings, *options):
+    """Start gunicorn with ``settings``; return its output once it has stopped."""
+    server = servers.gunicorn(servers.free_port(), settings, tmp_path / "log")
+    server.env["DATABASE_URL"] = database_url
+    command = [*server.command[:-1], *options, server.command[-1]]
+    finished = subprocess.run(
+        command, env=server.env, capture_output=True, text=True, timeout=60
+    )
+    assert finished.returncode != 0
+    return finished.stdout + finished.stderr
+
+
+@pytest.mark.parametrize("options", [[], ["--preload"]], ids=["workers", "preload"])
+@pytest.mark.parametrize("mode", ["DEBUG", "TESTING"])
+def test_gunicorn_refuses_to_serve_in_debug_and_testing(
+    tmp_path, database_url, mode, options
+):
+    settings = {"SECRET_KEY": KEY, mode: True}
+
+    output = gunicorn_refusal(tmp_path, database_url, settings, *options)
+
+    (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
+    assert f"Refused to start: {mode} is on under gunicorn/" in line
+    assert KEY not in output
+
+
+def test_flask_run_serves_in_debug_mode(tmp_path, database_url):
+    port = servers.free_port()
+    settings = {"SECRET_KEY": KEY, "DEBUG": True}
+    server = servers.flask_run(port, settings, tmp_path / "log")
+    server.env["DATABASE_URL"] = database_url
+
+    with server:
+        page = servers.Visitor(port).get("/healthz")
+
+    assert page.status == 200
+    assert "Debug mode: on" in server.log_path.read_text()

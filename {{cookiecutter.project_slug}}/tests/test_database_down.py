@@ -18,14 +18,23 @@ def signed_in_client(app):
     return client
 
 
-def make_app(database_url):
+def make_app(database_url, **settings):
     return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": helpers.TEST_SECRET_KEY,
             "SQLALCHEMY_DATABASE_URI": database_url,
+            **settings,
         }
     )
+
+
+def assert_logged_out(app, client, response):
+    """The response to a logout: home, with a session that names no user."""
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    cookie = helpers.session_cookie(client, app)
+    assert "user_id" not in helpers.decoded(app, cookie).data
 
 
 def assert_friendly_503(response):
@@ -57,6 +66,21 @@ def test_pages_that_need_no_database_keep_working_without_it(tmp_path):
 
     assert response.status_code == 200
     assert "You are not logged in" in response.text
+
+
+def test_logout_works_without_the_database(tmp_path):
+    app = make_app(
+        f"sqlite:///{tmp_path / 'no such folder' / 'app.sqlite'}",
+        WTF_CSRF_ENABLED=False,
+    )
+    client = signed_in_client(app)
+
+    response = client.post("/auth/logout")
+
+    assert_logged_out(app, client, response)
+    home = client.get("/")
+    assert "You have been logged out." in home.text
+    assert "You are not logged in" in home.text
 
 
 @pytest.fixture
@@ -156,3 +180,23 @@ def test_the_health_check_says_ok_right_after_a_restart(own_postgres, signed_in_
 
     assert response.status_code == 200
     assert response.json == {"status": "ok"}
+
+
+@pytest.mark.postgres
+def test_logout_works_while_postgresql_is_stopped(own_postgres, signed_in_app, caplog):
+    client = signed_in_client(signed_in_app)
+    # With the token of the page's logout form: CSRF is checked, as in production.
+    home = client.get("/").text
+    assert "You are logged in as" in home
+
+    own_postgres.halt()
+    try:
+        response = client.post(
+            "/auth/logout", data={"csrf_token": helpers.csrf_token(home)}
+        )
+    finally:
+        own_postgres.start()
+
+    assert_logged_out(signed_in_app, client, response)
+    assert unavailable_lines(caplog) == []
+    assert "You are not logged in" in client.get("/").text

@@ -1,8 +1,13 @@
 """The database: its URL, its migrations, and the init-db and create-user commands."""
 
+import os
+import stat
+
 import pytest
 import sqlalchemy as sa
 
+import helpers
+from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import get_user_by_name
 
@@ -154,3 +159,65 @@ def test_the_username_key_migration_refuses_names_that_clash(app, caplog):
         db.session.execute(sa.text("DELETE FROM users WHERE username = 'Carol'"))
         db.session.commit()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+@pytest.fixture
+def usual_umask():
+    """The umask most systems give, under which SQLite creates files 0644."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def file_mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["absolute URL", "relative URL", "instance folder"]
+)
+def test_a_new_sqlite_file_is_for_its_owner_alone(
+    tmp_path, monkeypatch, usual_umask, spelling
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLASK_INSTANCE_PATH", str(tmp_path))
+    settings = {"SECRET_KEY": helpers.TEST_SECRET_KEY, "TESTING": True}
+    if spelling == "absolute URL":
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/app.sqlite"
+    elif spelling == "relative URL":
+        settings["SQLALCHEMY_DATABASE_URI"] = "sqlite:///app.sqlite"
+    else:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+    app = create_app(settings)
+
+    result = app.test_cli_runner().invoke(args=["init-db"])
+
+    try:
+        assert result.exit_code == 0, result.output
+        # While a connection is open: the write-ahead log and its index too.
+        database = tmp_path / "app.sqlite"
+        for path in (database, *database.parent.glob("app.sqlite-*")):
+            assert file_mode(path) == 0o600, path
+        assert len(list(tmp_path.glob("app.sqlite-*"))) == 2
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_an_existing_sqlite_file_keeps_its_mode(sqlite_url, usual_umask):
+    path = sa.engine.make_url(sqlite_url).database
+    os.chmod(path, 0o640)
+    app = create_app(
+        {
+            "SECRET_KEY": helpers.TEST_SECRET_KEY,
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": sqlite_url,
+        }
+    )
+
+    result = app.test_cli_runner().invoke(args=["init-db"])
+
+    with app.app_context():
+        db.engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640

@@ -1,3 +1,5 @@
+import logging
+import threading
 from typing import NamedTuple
 
 import pytest
@@ -103,6 +105,61 @@ def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, cas
     )
 
     assert response.status_code == case.status
+
+
+def proxy_warnings(caplog):
+    return [
+        record
+        for record in caplog.records
+        if record.levelno == logging.WARNING and "TRUSTED_PROXIES" in record.message
+    ]
+
+
+@pytest.mark.parametrize("header", sorted(THROUGH_THE_PROXY))
+def test_a_forwarded_header_without_trusted_proxies_warns_once(
+    make_app, caplog, header
+):
+    client = make_app().test_client()
+
+    for path in ("/", "/auth/login", "/healthz", "/no-such-page"):
+        client.get(path, headers={header: THROUGH_THE_PROXY[header]})
+
+    (warning,) = proxy_warnings(caplog)
+    assert f"carries {header}, but TRUSTED_PROXIES is 0" in warning.message
+    assert "FLASK_TRUSTED_PROXIES" in warning.message
+    # What a client sent is not written to the log.
+    assert THROUGH_THE_PROXY[header] not in warning.message
+
+
+def test_requests_side_by_side_warn_once(make_app, caplog):
+    app = make_app()
+    start = threading.Barrier(8)
+
+    def visit():
+        client = app.test_client()
+        start.wait()
+        client.get("/healthz", headers=THROUGH_THE_PROXY)
+
+    threads = [threading.Thread(target=visit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(proxy_warnings(caplog)) == 1
+
+
+@pytest.mark.parametrize(
+    ("settings", "headers"),
+    [({}, {}), ({"TRUSTED_PROXIES": 1}, THROUGH_THE_PROXY)],
+    ids=["no proxy", "trusted proxy"],
+)
+def test_no_proxy_warning_when_the_setting_fits(make_app, caplog, settings, headers):
+    client = make_app(**settings).test_client()
+
+    client.get("/", headers=headers)
+
+    assert proxy_warnings(caplog) == []
 
 
 @pytest.mark.parametrize("count", ["one", -1, True, 1.5])

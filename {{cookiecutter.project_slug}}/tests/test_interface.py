@@ -139,6 +139,28 @@ BAD_FLASHES = [
 ]
 
 
+@pytest.mark.parametrize("held", [0, 9, 10, 40])
+def test_a_session_keeps_the_newest_flashes_up_to_the_limit(client, held):
+    limit = SignedCookieSessionInterface.max_flashes
+    older = [["info", f"message {n}"] for n in range(held)]
+    client.set_cookie("session", helpers.mint({"_flashes": older}))
+
+    client.post("/flash")
+
+    kept = [*[tuple(pair) for pair in older], ("success", "Saved.")][-limit:]
+    assert client.get("/flashes").text == repr(kept)
+
+
+def test_an_unchanged_session_with_many_flashes_is_not_sent_again(client):
+    flashes = [["info", f"message {n}"] for n in range(40)]
+    client.set_cookie("session", helpers.mint({"_flashes": flashes}))
+
+    response = client.get("/untouched")
+
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
+
+
 @pytest.mark.parametrize("flashes", BAD_FLASHES, ids=repr)
 def test_flashes_of_the_wrong_shape_are_dropped(client, flashes):
     client.set_cookie("session", helpers.mint({"_flashes": flashes, "cart": [1]}))

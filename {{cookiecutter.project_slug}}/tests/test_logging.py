@@ -1,5 +1,6 @@
 """What operators see in gunicorn's output: one line per event, no secrets."""
 
+import http.client
 import subprocess
 
 import pytest
@@ -77,6 +78,19 @@ def test_a_throttled_login_is_one_line_without_the_name_or_password(server):
     assert "127.0.0.1" in line
     assert "ada" not in line
     assert "wrong password" not in server.log_path.read_text()
+
+
+def test_requests_through_an_untrusted_proxy_are_one_line_per_process(server):
+    for _ in range(3):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        connection.request("GET", "/healthz", headers={"X-Forwarded-For": "10.9.8.7"})
+        assert connection.getresponse().status == 200
+        connection.close()
+    server.stop()
+
+    (line,) = lines_with(server.log_path, "TRUSTED_PROXIES")
+    assert "WARNING" in line
+    assert "10.9.8.7" not in server.log_path.read_text()
 
 
 def test_a_refused_setting_is_one_line_without_the_key(tmp_path, database_url):

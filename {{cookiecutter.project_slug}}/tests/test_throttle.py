@@ -1,5 +1,6 @@
 """Failed logins, counted in the database per username and client address."""
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,8 +11,10 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.throttle import LoginAttempts
+from {{ cookiecutter.package_name }}.users import username_key
 
 WINDOW = 15 * 60
+ANOTHER_KEY = "another test key, as long and as realistic: 9876543210"
 
 
 @pytest.fixture
@@ -161,6 +164,35 @@ def test_a_long_username_is_stored_as_a_fixed_size_digest(app, client):
     assert len(row.username_digest) == 32
     assert username.encode() not in row.username_digest
     assert row.attempts == 2
+
+
+def stored_digests(app):
+    return {row.username_digest for row in stored_attempts(app)}
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["test", "TEST", "\uff54\uff45\uff53\uff54", "nobody", "hunter2"],
+)
+def test_the_stored_digest_is_keyed_by_the_secret_key(build_app, username):
+    first = build_app()
+    fail(first.test_client(), 1, username=username)
+    (under_first,) = stored_digests(first)
+    # Another key, on the same database.
+    second = build_app(SECRET_KEY=ANOTHER_KEY)
+    fail(second.test_client(), 1, username=username)
+
+    (under_second,) = stored_digests(second) - {under_first}
+
+    plain = hashlib.sha256(username_key(username).encode("utf-8")).digest()
+    assert plain not in {under_first, under_second}
+
+
+def test_a_new_secret_key_starts_the_counts_afresh(build_app):
+    fail(build_app().test_client(), 5)
+    assert login(build_app().test_client()).status_code == 429
+
+    assert login(build_app(SECRET_KEY=ANOTHER_KEY).test_client()).status_code == 302
 
 
 def test_closed_windows_are_pruned(app, client, time_machine):

@@ -99,6 +99,12 @@ def login_deadline(data):
         return None
 
 
+def user_free(view):
+    """Mark a view that needs no user loaded, and so no database."""
+    view.user_free = True
+    return view
+
+
 def session_free(view):
     """Mark a view whose response is the same for everyone, with no user loaded.
 
@@ -106,19 +112,18 @@ def session_free(view):
     its responses, and could end a revoked session on a request that
     shows nothing of it.
     """
-    view.session_free = True
-    return view
+    return user_free(view)
 
 
-def is_session_free(endpoint):
-    """Whether the view at ``endpoint`` serves static files or is session-free."""
+def is_user_free(endpoint):
+    """Whether the view at ``endpoint`` serves static files or is user-free."""
     if endpoint is None:
         # No route matched: the error page shows who is logged in.
         return False
     # Flask names the views of static files "static", or "<blueprint>.static".
     if endpoint.rpartition(".")[2] == "static":
         return True
-    return getattr(current_app.view_functions.get(endpoint), "session_free", False)
+    return getattr(current_app.view_functions.get(endpoint), "user_free", False)
 
 
 def session_end_reason(user, data):
@@ -139,7 +144,7 @@ def session_end_reason(user, data):
 @bp.before_app_request
 def load_logged_in_user():
     """Put the user the session is signed in as in ``g.user``, or None."""
-    if is_session_free(request.endpoint):
+    if is_user_free(request.endpoint):
         g.user = None
     else:
         # The session itself rather than its proxy, which would look it
@@ -231,8 +236,14 @@ def too_many_attempts(template, form, wait):
 
 
 @bp.route("/logout", methods=("POST",))
+@user_free
 def logout():
-    """Forget the user. POST only, so no link or image can log anyone out."""
+    """Forget the user. POST only, so no link or image can log anyone out.
+
+    User-free: clearing this browser's session needs no database, so it
+    works while the database is down. Whoever the session names, and
+    whether their account still stands, makes no difference to it.
+    """
     session.clear()
     flash("You have been logged out.", "info")
     return redirect(url_for("index"))

@@ -121,11 +121,41 @@ def check(app):
     check_max_content_length(config["MAX_CONTENT_LENGTH"])
     check_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     check_proxies(config["TRUSTED_PROXIES"], config["TRUSTED_HOSTS"])
+    check_server_mode(app)
     # The session package stands alone, with its own checks and its own error.
     try:
         check_config(app, SignedCookieSessionInterface())
     except SessionConfigError as error:
         raise ConfigError(str(error)) from None
+
+
+def production_server():
+    """The production server this process runs under, such as ``gunicorn/23.0.0``.
+
+    None under a ``flask`` command, which either prepares a checkout
+    (``init-db``, ``create-user``) or serves with Werkzeug's development
+    server (``run``), and None in tests, which build the app themselves.
+    gunicorn names itself in the process's ``SERVER_SOFTWARE`` before it
+    loads the app, as CGI servers do.
+    """
+    if click.get_current_context(silent=True) is not None:
+        return None
+    return os.environ.get("SERVER_SOFTWARE") or None
+
+
+def check_server_mode(app):
+    # Debug and testing relax the start-up checks (short keys, a cookie
+    # without Secure) and add the debug-only key rotation, which replaces
+    # the process's key: meant for ``flask run`` and tests, never a site.
+    server = production_server()
+    if server is not None and (app.debug or app.testing):
+        mode = "DEBUG" if app.debug else "TESTING"
+        raise ConfigError(
+            f"{mode} is on under {server}, a production server, where it would"
+            " relax the session checks and add the key rotation demo. Unset"
+            f" FLASK_{mode} and {mode} in instance/config.py; for development,"
+            " use flask run --debug."
+        )
 
 
 def is_whole_number(value):

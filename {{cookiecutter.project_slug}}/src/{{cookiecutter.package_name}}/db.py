@@ -7,6 +7,8 @@ file in the instance folder, so that a new checkout runs with no server
 at all.
 """
 
+import contextlib
+import os
 from pathlib import Path
 
 import click
@@ -73,6 +75,18 @@ def configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+def create_private_file(path):
+    """Create the SQLite file at ``path`` for its owner alone, unless it exists.
+
+    It holds the password hashes, and SQLite would create it readable by
+    everyone (0644 under the usual umask). SQLite keeps the mode it finds,
+    and gives its ``-wal`` and ``-shm`` files the same.
+    """
+    # Failing when it exists; or SQLite, opening it next, says what is wrong.
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def init_db():
     """Bring the database's schema up to date, creating it if it is new."""
     upgrade()
@@ -98,4 +112,13 @@ def init_app(app):
     if url.drivername == "sqlite":
         with app.app_context():
             sa.event.listen(db.engine, "connect", configure_sqlite)
+            # Before every connection to a file (not memory, nor a URI that
+            # SQLite reads): the first one creates it, the rest cost one
+            # failed open each, and connections are pooled.
+            if url.database not in (None, "", ":memory:") and not url.query.get("uri"):
+                sa.event.listen(
+                    db.engine,
+                    "do_connect",
+                    lambda *connect_args: create_private_file(url.database),
+                )
     app.cli.add_command(init_db_command)

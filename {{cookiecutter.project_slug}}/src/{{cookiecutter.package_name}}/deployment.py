@@ -7,7 +7,10 @@ Three settings, all off until configured:
     Werkzeug's ``ProxyFix`` then takes the client's address, the scheme
     and the host from that many entries of the ``X-Forwarded-*`` headers.
     Left at 0, those headers are ignored, as they must be when no proxy
-    sets them: any client can send them.
+    sets them: any client can send them. But behind a proxy, 0 makes
+    every visitor look like the proxy, so a few wrong guesses lock an
+    account for everyone: the first request that carries one of them
+    logs a warning, once per process, that names this setting.
 
 ``TRUSTED_HOSTS``
     The host names the site answers to, as a JSON list in the
@@ -22,7 +25,13 @@ Three settings, all off until configured:
 ``config.py`` checks the first two at start-up.
 """
 
+import threading
+
+from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+#: What ProxyFix reads here; a proxy in front sets them.
+FORWARDED_HEADERS = ("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host")
 
 
 def init_app(app):
@@ -33,6 +42,8 @@ def init_app(app):
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    else:
+        warn_of_an_untrusted_proxy(app)
 
     if app.config["INSTANCE_NAME"] is not None:
         instance_name = str(app.config["INSTANCE_NAME"])
@@ -41,3 +52,27 @@ def init_app(app):
         def name_the_instance(response):
             response.headers["X-Instance"] = instance_name
             return response
+
+
+def warn_of_an_untrusted_proxy(app):
+    """Log once when a request arrives through a proxy that is not trusted.
+
+    A client can send these headers too, so they prove nothing and are
+    not read; the warning only tells the operator where to look.
+    """
+    # Acquired by the first such request and never released: exactly one
+    # warning, whichever of the process's threads gets there first.
+    not_yet_warned = threading.Lock()
+
+    @app.before_request
+    def warn_once():
+        header = next((h for h in FORWARDED_HEADERS if h in request.headers), None)
+        if header is not None and not_yet_warned.acquire(blocking=False):
+            app.logger.warning(
+                "A request carries %s, but TRUSTED_PROXIES is 0, so the app"
+                " takes every client behind a proxy for the proxy itself, and"
+                " the login throttle counts them all as one address. Behind"
+                " a proxy, set FLASK_TRUSTED_PROXIES to the number of proxies"
+                " (1 for one nginx).",
+                header,
+            )

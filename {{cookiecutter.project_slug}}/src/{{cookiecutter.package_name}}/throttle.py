@@ -1,12 +1,15 @@
 """Slowing down password guessing: failed logins per username and address."""
 
+import functools
 import hashlib
+import hmac
 import ipaddress
 import math
 import time
 
 import sqlalchemy as sa
 from flask import current_app
+from itsdangerous import Signer
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,8 +37,33 @@ class LoginAttempts(db.Model):  # type: ignore[name-defined]  # db.Model is made
     window_started_at: Mapped[float] = mapped_column(index=True)
 
 
+#: Mixed into the digests' key, so that it is good for nothing else.
+DIGEST_SALT = "login-throttle.username-digest"
+
+
+@functools.lru_cache(maxsize=4)
+def digest_key(secret_key):
+    """The key of the username digests, derived once per ``SECRET_KEY``."""
+    signer = Signer(
+        secret_key,
+        salt=DIGEST_SALT,
+        key_derivation="hmac",
+        digest_method=hashlib.sha256,
+    )
+    return signer.derive_key()
+
+
 def digest(username):
-    return hashlib.sha256(username_key(username).encode("utf-8")).digest()
+    """An HMAC of the username's look-alike form, under a key from ``SECRET_KEY``.
+
+    A plain hash of a name is reversed by hashing a list of names, and
+    people do type passwords into the username box: keyed, the stored
+    digests and the log's prefixes tell nothing without the key. A new
+    ``SECRET_KEY`` gives new digests, so a key rotation starts every
+    count afresh.
+    """
+    key = digest_key(current_app.secret_key)
+    return hmac.new(key, username_key(username).encode("utf-8"), "sha256").digest()
 
 
 def normal_address(address):

@@ -10,6 +10,7 @@ import pytest
 
 import browsers
 import helpers
+import servers
 from {{ cookiecutter.package_name }} import create_app
 
 pytestmark = pytest.mark.browser
@@ -37,10 +38,13 @@ def site(tmp_path_factory):
 def debug_site(tmp_path_factory):
     """The app in debug mode, the only mode with the key rotation demo.
 
-    One worker, so that every request meets the process whose key rotated.
+    Served by ``flask run``, as debug mode is: gunicorn refuses it. One
+    process, so that every request meets the one whose key rotated.
     """
     folder = tmp_path_factory.mktemp("debug-site")
-    with browsers.serve(folder, [USER], SECRET_KEY=SECRET_KEY, DEBUG=True) as url:
+    with browsers.serve(
+        folder, [USER], servers.flask_run, SECRET_KEY=SECRET_KEY, DEBUG=True
+    ) as url:
         yield url
 
 

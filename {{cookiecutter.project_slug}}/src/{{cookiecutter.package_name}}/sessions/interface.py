@@ -71,6 +71,13 @@ class SignedCookieSessionInterface(SessionInterface):
     #: timeout, while most responses carry no ``Set-Cookie`` at all.
     refresh_after = 0.5
 
+    #: Flash messages a session keeps; past this many, the oldest are
+    #: dropped as it is saved. A client that never loads the page after a
+    #: redirect never shows its messages, and without a bound each request
+    #: could add one until the cookie outgrew its limits and the response
+    #: became an error. Ten of the app's messages stay far below them.
+    max_flashes = 10
+
     def __init__(self) -> None:
         # Built once per set of keys, not per request: see get_cookie_format.
         self._cookie_format: CookieFormat | None = None
@@ -214,6 +221,8 @@ class SignedCookieSessionInterface(SessionInterface):
     def save_session(
         self, app: Flask, session: SessionMixin, response: Response
     ) -> None:
+        if session.modified:
+            self.drop_old_flashes(session)
         name = self.get_cookie_name(app)
         attributes: dict[str, Any] = {
             "domain": self.get_cookie_domain(app),
@@ -235,6 +244,17 @@ class SignedCookieSessionInterface(SessionInterface):
         # session, to another.
         if session.accessed or send:
             self.add_vary_cookie(response)
+
+    def drop_old_flashes(self, session: SessionMixin) -> None:
+        """Keep the newest :attr:`max_flashes` flash messages of ``session``.
+
+        Only for a changed session, as ``flash()`` leaves it: reading an
+        unchanged one would mark it accessed, and add ``Vary: Cookie``.
+        """
+        flashes = session.get("_flashes", [])
+        extra = len(flashes) - self.max_flashes
+        if extra > 0:
+            session["_flashes"] = flashes[extra:]
 
     def cookie_header(
         self, app: Flask, session: SessionMixin, name: str, attributes: dict[str, Any]
