@@ -12,7 +12,7 @@ PROJECT_SLUG = {{cookiecutter.project_slug | tojson}}
 PACKAGE_NAME = {{cookiecutter.package_name | tojson}}
 AUTHOR_EMAIL = {{cookiecutter.author_email | tojson}}
 
-# Imports of the package must fit on one formatted line.
+# The baked code stays formatted with names up to this long; a test bakes one.
 MAX_PACKAGE_NAME_LENGTH = 40
 
 # Importing one of these by the package's name would find ours instead.

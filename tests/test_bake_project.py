@@ -38,6 +38,10 @@ CONTEXTS = [
         },
         id="python-code",
     ),
+    pytest.param(
+        {"package_name": "the_longest_package_name_the_hook_allows"},
+        id="longest-package-name",
+    ),
     pytest.param({"teaching_pages": False}, id="no-teaching-pages"),
     pytest.param(
         {

@@ -5,7 +5,10 @@ from flask import g, get_flashed_messages, session
 
 import helpers
 from {{ cookiecutter.package_name }}.db import db
-from {{ cookiecutter.package_name }}.users import authenticate, get_user_by_name
+from {{ cookiecutter.package_name }}.users import (
+    authenticate,
+    get_user_by_name,
+)
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ import pytest
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
-from {{ cookiecutter.package_name }}.sessions import SignedCookieSessionInterface
+from {{ cookiecutter.package_name }}.sessions import (
+    SignedCookieSessionInterface,
+)
 
 
 def test_testing_flag_comes_from_test_config(app):

@@ -30,7 +30,10 @@ import helpers
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.auth import holds_a_login
-from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, decode
+from {{ cookiecutter.package_name }}.sessions import (
+    InvalidSessionCookie,
+    decode,
+)
 
 pytestmark = pytest.mark.cluster
 

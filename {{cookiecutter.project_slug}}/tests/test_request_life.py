@@ -13,6 +13,7 @@ MERMAID_BLOCK = re.compile(r"^```mermaid\n(.*?)^```$", re.M | re.S)
 FUNCTION = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\(\)")
 # Named by their own module; every other first part is a module of this package.
 LIBRARIES = {"flask", "flask_wtf"}
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 def diagram():
@@ -24,7 +25,7 @@ def diagram():
 def resolve(path):
     """The object a dotted path in the diagram names."""
     first, *rest = path.split(".")
-    module = first if first in LIBRARIES else f"{{ cookiecutter.package_name }}.{first}"
+    module = first if first in LIBRARIES else f"{PACKAGE}.{first}"
     target = importlib.import_module(module)
     for name in rest:
         target = getattr(target, name)

@@ -19,7 +19,11 @@ from typing import NamedTuple
 import pytest
 
 import helpers
-from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, decode, encode
+from {{ cookiecutter.package_name }}.sessions import (
+    InvalidSessionCookie,
+    decode,
+    encode,
+)
 from {{ cookiecutter.package_name }}.sessions.strict_json import StrictJSON
 
 KEY = helpers.TEST_SECRET_KEY

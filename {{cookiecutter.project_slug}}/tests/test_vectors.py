@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.sessions import InvalidSessionCookie, decode
+from {{ cookiecutter.package_name }}.sessions import (
+    InvalidSessionCookie,
+    decode,
+)
 from {{ cookiecutter.package_name }}.sessions.checks import MIN_KEY_LENGTH
 from {{ cookiecutter.package_name }}.sessions.cookie import CookieFormat
 

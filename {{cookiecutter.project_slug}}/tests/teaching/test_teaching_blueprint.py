@@ -39,7 +39,11 @@ def test_without_the_package_the_app_has_no_teaching_page_nor_link(
     build_app, monkeypatch
 ):
     # What a project that deleted the folder has: no such module.
-    monkeypatch.setitem(sys.modules, "{{ cookiecutter.package_name }}.teaching", None)
+    monkeypatch.setitem(
+        sys.modules,
+        "{{ cookiecutter.package_name }}.teaching",
+        None,
+    )
     client = build_app().test_client()
 
     home = client.get("/")
