@@ -250,6 +250,25 @@ class Page(NamedTuple):
     text: str
 
 
+def visit_with_cookie_lines(port, path, lines):
+    """GET ``path`` with each of ``lines`` as a Cookie header line of its own."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path)
+        for line in lines:
+            connection.putheader("Cookie", line)
+        connection.endheaders()
+        response = connection.getresponse()
+        return Page(
+            response.headers["X-Instance"],
+            response.status,
+            response.headers["Location"],
+            response.read().decode(),
+        )
+    finally:
+        connection.close()
+
+
 class Visitor:
     """A client of the site over plain HTTP, keeping its own cookies.
 

@@ -343,24 +343,6 @@ def test_a_forged_session_is_anonymous_to_nginx(cluster, visitor):
     assert log[-1] == ("-", f"GET {MEMBERS_FILE} HTTP/1.1", 302)
 
 
-def visit_with_cookie_lines(port, path, lines):
-    """GET ``path`` with each of ``lines`` as a Cookie header line of its own."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.putrequest("GET", path)
-        for line in lines:
-            connection.putheader("Cookie", line)
-        connection.endheaders()
-        response = connection.getresponse()
-        return servers.Page(
-            response.headers["X-Instance"],
-            response.status,
-            response.headers["Location"],
-            response.read().decode(),
-        )
-    finally:
-        connection.close()
-
 
 def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
     cluster, visitor
@@ -383,7 +365,7 @@ def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
     ]
 
     served = [
-        signed_in_user(visit_with_cookie_lines(cluster.port, f"/?case={case}", lines))
+        signed_in_user(servers.visit_with_cookie_lines(cluster.port, f"/?case={case}", lines))
         for case, lines in enumerate(headers)
     ]
     logged = {

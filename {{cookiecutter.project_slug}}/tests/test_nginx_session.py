@@ -7,7 +7,6 @@ site of ``deploy/nginx.conf`` itself shows the module at work on whole
 requests: its access log and its ``/members/`` gate.
 """
 
-import http.client
 import json
 import os
 import re
@@ -589,17 +588,11 @@ def test_session_user_reads_the_header_as_werkzeug_does(lua_nginx, header, winne
 def test_nginx_reads_the_cookie_header_of_a_request_as_the_app_does(
     lua_nginx, header, winner
 ):
-    connection = http.client.HTTPConnection("127.0.0.1", lua_nginx, timeout=30)
-    try:
-        connection.putrequest("GET", f"/request-user?now={NOW}")
-        for line in filled(header):
-            connection.putheader("Cookie", line)
-        connection.endheaders()
-        found = connection.getresponse().read().decode().strip()
-    finally:
-        connection.close()
+    page = servers.visit_with_cookie_lines(
+        lua_nginx, f"/request-user?now={NOW}", filled(header)
+    )
 
-    assert found == str(expected_user(winner))
+    assert page.text.strip() == str(expected_user(winner))
 
 
 @pytest.mark.parametrize(
@@ -725,17 +718,8 @@ def members_visits(folder, site_root, header_lines, settings=None):
     statuses = []
     with proxy:
         for lines in header_lines:
-            connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=30)
-            try:
-                connection.putrequest("GET", MEMBERS_FILE)
-                for line in lines:
-                    connection.putheader("Cookie", line)
-                connection.endheaders()
-                response = connection.getresponse()
-                response.read()
-                statuses.append(response.status)
-            finally:
-                connection.close()
+            page = servers.visit_with_cookie_lines(proxy.port, MEMBERS_FILE, lines)
+            statuses.append(page.status)
     log = (folder / "access.log").read_text().splitlines()
     users = [ACCESS_LOG_LINE.match(line)["user"] for line in log]
     return statuses, users
