@@ -343,7 +343,6 @@ def test_a_forged_session_is_anonymous_to_nginx(cluster, visitor):
     assert log[-1] == ("-", f"GET {MEMBERS_FILE} HTTP/1.1", 302)
 
 
-
 def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
     cluster, visitor
 ):
@@ -365,7 +364,9 @@ def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
     ]
 
     served = [
-        signed_in_user(servers.visit_with_cookie_lines(cluster.port, f"/?case={case}", lines))
+        signed_in_user(
+            servers.visit_with_cookie_lines(cluster.port, f"/?case={case}", lines)
+        )
         for case, lines in enumerate(headers)
     ]
     logged = {
