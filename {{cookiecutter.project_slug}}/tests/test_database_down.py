@@ -104,38 +104,42 @@ def signed_in_app(own_postgres):
         db.engine.dispose()
 
 
-@pytest.mark.postgres
-def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(
-    own_postgres, signed_in_app, caplog
-):
+@pytest.fixture
+def pooled_client(signed_in_app):
+    """A signed-in client whose first request left a connection in the pool,
+    the connection a restart of the server drops."""
     client = signed_in_client(signed_in_app)
     assert client.get("/").status_code == 200
+    return client
 
+
+def assert_signed_in_page(response):
+    assert response.status_code == 200
+    assert "You are logged in as" in response.text
+
+
+@pytest.mark.postgres
+def test_a_stopped_postgresql_gives_a_503_and_the_app_recovers(
+    own_postgres, pooled_client, caplog
+):
     own_postgres.halt()
-    down = client.get("/")
+    down = pooled_client.get("/")
     own_postgres.start()
-    back = client.get("/")
+    back = pooled_client.get("/")
 
     assert_friendly_503(down)
     assert len(unavailable_lines(caplog)) == 1
-    assert back.status_code == 200
-    assert "You are logged in as" in back.text
+    assert_signed_in_page(back)
 
 
 @pytest.mark.postgres
 def test_a_restart_between_two_requests_costs_the_second_nothing(
-    own_postgres, signed_in_app, caplog
+    own_postgres, pooled_client, caplog
 ):
-    client = signed_in_client(signed_in_app)
-    # Leaves a pooled connection, which the restart drops.
-    assert client.get("/").status_code == 200
-
     own_postgres.halt()
     own_postgres.start()
-    back = client.get("/")
 
-    assert back.status_code == 200
-    assert "You are logged in as" in back.text
+    assert_signed_in_page(pooled_client.get("/"))
     assert unavailable_lines(caplog) == []
 
 

@@ -52,7 +52,19 @@ lua_package_path "$deploy/?.lua;;";
 # Loaded before the workers start, as in deploy/nginx.conf: they give up
 # root's rights, and may then be unable to read the project's folder.
 init_by_lua_block {
-    session_keys = require("session").secrets_from_environment()
+    cjson = require "cjson"
+    session = require "session"
+    session_keys = session.secrets_from_environment()
+    -- The case in the request body.
+    function read_case()
+        ngx.req.read_body()
+        return cjson.decode(ngx.req.get_body_data())
+    end
+    -- A *_from_environment reader's outcome, for the environment in the body.
+    function from_environment(reader)
+        local environment = read_case()
+        return pcall(reader, function(name) return environment[name] end)
+    end
 }
 client_body_buffer_size 1m;
 client_max_body_size 1m;
@@ -60,8 +72,6 @@ server {
     listen 127.0.0.1:$port;
     location = /verify {
         content_by_lua_block {
-            local cjson = require "cjson"
-            local session = require "session"
             -- cjson writes numbers with 14 significant digits at most, too
             -- few to tell 2^53 - 1 from its neighbours: each number goes
             -- out as {"number": "%.17g"}, all the digits of a double.
@@ -77,8 +87,7 @@ server {
                 end
                 return value
             end
-            ngx.req.read_body()
-            local case = cjson.decode(ngx.req.get_body_data())
+            local case = read_case()
             local data, kind, key_index = session.verify(case.cookie, case.secrets, case.options)
             if not data then
                 ngx.say(cjson.encode({kind = kind, detail = key_index}))
@@ -89,17 +98,13 @@ server {
     }
     location = /user {
         content_by_lua_block {
-            local cjson = require "cjson"
-            local session = require "session"
-            ngx.req.read_body()
-            local case = cjson.decode(ngx.req.get_body_data())
+            local case = read_case()
             local user = session.session_user(case.header, case.secrets, case.options)
             ngx.say(cjson.encode({user = user or "-"}))
         }
     }
     location = /request-user {
         content_by_lua_block {
-            local session = require "session"
             local header = ngx.req.get_headers(0)["cookie"]
             local options = {now = tonumber(ngx.var.arg_now)}
             local user = session.session_user(header, session_keys, options)
@@ -108,8 +113,6 @@ server {
     }
     location = /limits {
         content_by_lua_block {
-            local cjson = require "cjson"
-            local session = require "session"
             ngx.say(cjson.encode({
                 max_depth = session.MAX_DEPTH,
                 min_key_length = session.MIN_KEY_LENGTH,
@@ -122,25 +125,15 @@ server {
     }
     location = /lifetimes {
         content_by_lua_block {
-            local cjson = require "cjson"
-            local session = require "session"
-            ngx.req.read_body()
-            local environment = cjson.decode(ngx.req.get_body_data())
-            local ok, max_age, max_login_age = pcall(session.lifetimes_from_environment,
-                function(name) return environment[name] end)
+            local ok, max_age, max_login_age =
+                from_environment(session.lifetimes_from_environment)
             ngx.say(cjson.encode(ok and {max_age = max_age, max_login_age = max_login_age}
                 or {error = max_age}))
         }
     }
     location = /secrets {
         content_by_lua_block {
-            local cjson = require "cjson"
-            local session = require "session"
-            ngx.req.read_body()
-            local environment = cjson.decode(ngx.req.get_body_data())
-            local ok, secrets = pcall(session.secrets_from_environment, function(name)
-                return environment[name]
-            end)
+            local ok, secrets = from_environment(session.secrets_from_environment)
             ngx.say(cjson.encode(ok and {secrets = secrets} or {error = secrets}))
         }
     }
@@ -444,57 +437,48 @@ def login_text(**values):
     return "{" + ",".join(f'"{k}":{v}' for k, v in fields.items() if v) + "}"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        pytest.param(login_text(), id="a login"),
-        pytest.param(login_text(user_id="1.0"), id="id 1.0"),
-        pytest.param(login_text(user_id="7e0"), id="id 7e0"),
-        pytest.param(login_text(user_id="-5"), id="id -5"),
-        pytest.param(login_text(user_id="0"), id="id 0"),
-        pytest.param(login_text(user_id=str(2**31)), id="id 2^31"),
-        pytest.param(login_text(user_id=str(2**31 - 1)), id="id 2^31 - 1"),
-        pytest.param(login_text(user_id='"7"'), id="id a string"),
-        pytest.param(login_text(user_id="true"), id="id true"),
-        pytest.param(login_text(user_id="[7]"), id="id a list"),
-        pytest.param(login_text(epoch=""), id="no epoch"),
-        pytest.param(login_text(epoch='"0"'), id="epoch a string"),
-        pytest.param(login_text(epoch="0.0"), id="epoch 0.0"),
-        pytest.param(login_text(epoch="null"), id="epoch null"),
-        pytest.param(login_text(epoch="-3"), id="epoch negative"),
-        pytest.param(login_text(issued_at=""), id="no issued_at"),
-        pytest.param(login_text(issued_at=f"{NOW}.5"), id="issued_at fractional"),
-        pytest.param(login_text(issued_at=f"{NOW}.0"), id="issued_at .0"),
-        pytest.param(login_text(issued_at="-1"), id="issued_at negative"),
-        pytest.param(login_text(issued_at='"1"'), id="issued_at a string"),
-        pytest.param(login_text(user_id=""), id="no id"),
-        pytest.param(
-            at_now('{"user_id":1.0,"epoch":0,"issued_at":NOW,"user_id":7}'),
-            id="repeated id, the last an integer",
-        ),
-        pytest.param(
-            at_now('{"user_id":7,"epoch":0,"issued_at":NOW,"user_id":7.0}'),
-            id="repeated id, the last a float",
-        ),
-        pytest.param(
-            at_now('{"user\\u005fid":7,"epoch":0,"issued_at":NOW}'), id="escaped key"
-        ),
-        pytest.param(
-            at_now(
-                '{"x":{"user_id":1.0,"epoch":"no"},"user_id":7,"epoch":0,"issued_at":NOW}'
-            ),
-            id="nested look-alikes",
-        ),
-        pytest.param(
-            at_now('{"s":"\\"user_id\\":1.0,","user_id":7,"epoch":0,"issued_at":NOW}'),
-            id="look-alike in a string",
-        ),
-        pytest.param(
-            at_now('{ "user_id" : 7 , "epoch" : 0 , "issued_at" : NOW }'),
-            id="spaced out",
-        ),
-    ],
-)
+# Session texts by what is odd in them; the proxy must find a login in
+# exactly those where the app does.
+LOGIN_TEXTS = {
+    "a login": login_text(),
+    "id 1.0": login_text(user_id="1.0"),
+    "id 7e0": login_text(user_id="7e0"),
+    "id -5": login_text(user_id="-5"),
+    "id 0": login_text(user_id="0"),
+    "id 2^31": login_text(user_id=str(2**31)),
+    "id 2^31 - 1": login_text(user_id=str(2**31 - 1)),
+    "id a string": login_text(user_id='"7"'),
+    "id true": login_text(user_id="true"),
+    "id a list": login_text(user_id="[7]"),
+    "no epoch": login_text(epoch=""),
+    "epoch a string": login_text(epoch='"0"'),
+    "epoch 0.0": login_text(epoch="0.0"),
+    "epoch null": login_text(epoch="null"),
+    "epoch negative": login_text(epoch="-3"),
+    "no issued_at": login_text(issued_at=""),
+    "issued_at fractional": login_text(issued_at=f"{NOW}.5"),
+    "issued_at .0": login_text(issued_at=f"{NOW}.0"),
+    "issued_at negative": login_text(issued_at="-1"),
+    "issued_at a string": login_text(issued_at='"1"'),
+    "no id": login_text(user_id=""),
+    "repeated id, the last an integer": at_now(
+        '{"user_id":1.0,"epoch":0,"issued_at":NOW,"user_id":7}'
+    ),
+    "repeated id, the last a float": at_now(
+        '{"user_id":7,"epoch":0,"issued_at":NOW,"user_id":7.0}'
+    ),
+    "escaped key": at_now('{"user\\u005fid":7,"epoch":0,"issued_at":NOW}'),
+    "nested look-alikes": at_now(
+        '{"x":{"user_id":1.0,"epoch":"no"},"user_id":7,"epoch":0,"issued_at":NOW}'
+    ),
+    "look-alike in a string": at_now(
+        '{"s":"\\"user_id\\":1.0,","user_id":7,"epoch":0,"issued_at":NOW}'
+    ),
+    "spaced out": at_now('{ "user_id" : 7 , "epoch" : 0 , "issued_at" : NOW }'),
+}
+
+
+@pytest.mark.parametrize("text", LOGIN_TEXTS.values(), ids=LOGIN_TEXTS.keys())
 def test_session_user_applies_the_apps_login_rules(lua_nginx, text):
     data = json.loads(text)
     expected = data["user_id"] if holds_a_login(data) else "-"
@@ -513,44 +497,25 @@ def octal_first(cookie):
     return f"\\{ord(cookie[0]):03o}" + cookie[1:]
 
 
-# Cookie headers, each line of a repeated one in a list, and whose session
-# the app reads in them: "a", "b" or none.
+# Cookie headers and whose session the app reads in each, a table kept as
+# data beside the session vectors.
 HEADERS = [
-    pytest.param("session={a}", "a", id="plain"),
-    pytest.param("SESSION={a}", None, id="upper case name"),
-    pytest.param("Session={a}", None, id="capitalised name"),
-    pytest.param("SESSION={a}; session={b}", "b", id="upper case then lower"),
-    pytest.param("session={a}; SESSION={b}", "a", id="lower case then upper"),
-    pytest.param("session={a}; session={b}", "a", id="repeated: the first wins"),
-    pytest.param("x=1; session={b}; session={a}", "b", id="the first after another"),
-    pytest.param("session=; session={a}", None, id="the first empty"),
-    pytest.param("session; session={a}", None, id="the first without a value"),
-    pytest.param("sessionx={a}; session={b}", "b", id="a longer name"),
-    pytest.param(" \t session = {a} ; x=1", "a", id="spaces around"),
-    pytest.param('session="{a}"', "a", id="quoted"),
-    pytest.param(
-        'session="' + A_COOKIE.replace(".", "\\.") + '"', "a", id="escaped dots"
-    ),
-    pytest.param('session="' + octal_first(A_COOKIE) + '"', "a", id="octal escape"),
-    pytest.param('x="y; session={b}"; session={a}', "a", id="a quoted semicolon"),
-    pytest.param('x="y\\"; session={b}"; session={a}', "a", id="an escaped quote"),
-    pytest.param('x="unclosed; session={a}', "a", id="an unclosed quote"),
-    pytest.param("x=1 2; session={a}", "a", id="a space in a value"),
-    pytest.param("session={a}, session={b}", None, id="a comma in one line"),
-    pytest.param("session={a},x=1", None, id="a comma after the value"),
-    pytest.param(["session={a}", "session={b}"], None, id="two lines, both session"),
-    pytest.param(["session={a}; x=1", "session={b}"], "a", id="two lines, first"),
-    pytest.param(["x=1", "session={b}"], None, id="two lines, the second"),
-    pytest.param(["x=1;", "session={b}"], None, id="two lines, semicolon"),
-    pytest.param(["SESSION={a}", "session={b}"], None, id="two lines, case"),
-    pytest.param(["session={a}"], "a", id="a list of one"),
-    pytest.param("", None, id="empty"),
+    pytest.param(case["header"], case["session"], id=case["name"])
+    for case in json.loads(
+        (servers.PROJECT / "tests" / "vectors" / "cookie-headers.json").read_text()
+    )["cases"]
 ]
 
 
 def filled(header):
     lines = [header] if isinstance(header, str) else header
-    return [line.format(a=A_COOKIE, b=B_COOKIE) for line in lines]
+    cookies = {
+        "a": A_COOKIE,
+        "b": B_COOKIE,
+        "a_escaped_dots": A_COOKIE.replace(".", "\\."),
+        "a_octal_first": octal_first(A_COOKIE),
+    }
+    return [line.format(**cookies) for line in lines]
 
 
 def verifies(cookie):
