@@ -1,8 +1,8 @@
 """The suite's fixtures: apps on a test database, their clients, ``auth``, a browser.
 
-A plain ``pytest`` runs the quick part of the suite. The tests marked slow,
-browser, cluster, postgres or container need long runs, a browser,
-servers, PostgreSQL or podman: ``pytest --all`` runs them too, and
+A plain ``pytest`` runs the quick part of the suite, in one process. The
+tests marked slow, browser, cluster, postgres or container need long runs,
+other processes (gunicorn, Node), a browser, nginx, PostgreSQL or podman: ``pytest --all`` runs them too, and
 ``pytest -m MARK`` picks by mark. Plain helpers are in ``helpers.py``.
 """
 

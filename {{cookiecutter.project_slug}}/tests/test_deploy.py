@@ -58,6 +58,7 @@ def test_the_deployment_docs_show_the_procfile_as_it_is():
     assert f"```\n{(PROJECT / 'Procfile').read_text()}```" in docs
 
 
+@pytest.mark.slow
 def test_the_procfile_release_process_migrates_the_database(tmp_path):
     result = subprocess.run(
         procfile()["release"],
@@ -80,6 +81,7 @@ def test_the_procfile_release_process_migrates_the_database(tmp_path):
     assert {"alembic_version", "users"} <= tables
 
 
+@pytest.mark.slow
 def test_the_procfile_web_process_serves_on_the_platforms_port(tmp_path):
     web = procfile()["web"]
     port = servers.free_port()

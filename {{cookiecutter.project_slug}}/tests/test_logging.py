@@ -9,6 +9,8 @@ import databases
 import helpers
 import servers
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "a password for the logging tests"
 SETTINGS = {"SECRET_KEY": helpers.TEST_SECRET_KEY, "LOGIN_MAX_FAILURES": 1}
 

@@ -23,6 +23,8 @@ from {{ cookiecutter.package_name }}.sessions.checks import (
     check_key_lengths,
 )
 
+pytestmark = pytest.mark.slow
+
 PROJECT = Path(__file__).resolve().parent.parent
 VERIFIER = PROJECT / "tools" / "verify-session.mjs"
 NODE_TESTS = sorted((PROJECT / "tests" / "js").glob("*.test.mjs"))
