@@ -24,25 +24,37 @@ def project_without_teaching_pages(cookies_session):
     return result.project_path
 
 
+# Last, after pytest has grouped the tests by the bakes they share.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Put last the tests that wait for the baked suites running in the
+    background, so that the others run meanwhile."""
+    waits = {"baked_suite_runs", "default_project_tested"}
+    items.sort(key=lambda item: bool(waits & set(item.fixturenames)))
+
+
 @pytest.fixture(scope="session")
 def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_factory):
     """The long runs of baked suites, started together in the background.
 
-    - "default" and "without-teaching-pages": the baked README's test
-      command, as written, in those two bakes; it makes the bake's virtual
-      environment and runs the whole suite.
+    - "default": the baked README's test command, as written. Its install
+      lines run first, waited for here; then its last line, the whole
+      suite, runs in the background while the other tests use the
+      environment it made.
+    - "without-teaching-pages": that bake's whole suite, on the default
+      bake's environment, but for the container test: the image differs
+      only by the folder this bake lacks, and it is the longest test.
     - "3.x": the default bake's quick tests under each other Python the
       machine has, in a copy of the bake with an environment of its own.
 
-    Much of each run waits for installs and servers, time the others
-    fill. ``result()`` waits for one; what still runs at the end is stopped.
+    ``result()`` waits for one; what still runs at the end is stopped.
     """
     folder = tmp_path_factory.mktemp("baked-suite-runs")
-    readme = helpers.readme_command(default_project / "README.md", "Run the tests")
-    commands = {
-        "default": (readme, default_project),
-        "without-teaching-pages": (readme, project_without_teaching_pages),
-    }
+
+    def start(name, command, cwd):
+        runs[name] = helpers.Background(command, cwd, folder / f"{name}.log", True)
+
+    runs = {}
     # The README's command makes its environment with this one.
     readme_python = helpers.python_version(shutil.which("python3"))
     for version in helpers.PYTHONS:
@@ -53,14 +65,22 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
         shutil.copytree(
             default_project, copy, ignore=shutil.ignore_patterns(".venv", ".git")
         )
-        commands[version] = (
-            helpers.quick_suite_command(python, copy, copy.parent),
-            copy,
-        )
-    runs = {
-        name: helpers.Background(command, cwd, folder / f"{name}.log", shell=True)
-        for name, (command, cwd) in commands.items()
-    }
+        start(version, helpers.quick_suite_command(python, copy, copy.parent), copy)
+
+    readme = helpers.readme_command(default_project / "README.md", "Run the tests")
+    install, tests = readme.rsplit("\n", 1)
+    installed = helpers.run(install, default_project, shell=True)
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    start("default", tests, default_project)
+    start(
+        "without-teaching-pages",
+        helpers.suite_command(
+            default_project / ".venv" / "bin" / "python",
+            project_without_teaching_pages,
+            *("--all", "-m", "not container"),
+        ),
+        project_without_teaching_pages,
+    )
     yield runs
     for run in runs.values():
         run.stop()
@@ -68,13 +88,12 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
 
 @pytest.fixture(scope="session")
 def default_project_tested(baked_suite_runs):
-    """The default bake's README test run. It leaves the bake's virtual
-    environment behind, which the other bakes reuse to run their own code."""
+    """The default bake's README test run."""
     return baked_suite_runs["default"].result()
 
 
 @pytest.fixture(scope="session")
-def baked_python(default_project, default_project_tested):
-    python = default_project / ".venv" / "bin" / "python"
-    assert python.exists(), default_project_tested.stdout[-3000:]
-    return python
+def baked_python(default_project, baked_suite_runs):
+    """The default bake's environment, which the other bakes use to run
+    their own code."""
+    return default_project / ".venv" / "bin" / "python"

@@ -111,27 +111,38 @@ def python_named(version):
     return None
 
 
-def run_suite(python, project, *options):
-    """Run a baked project's tests with ``python``, from its source tree: the
-    quick part, or all of them with the option ``--all``."""
-    return run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
-        cwd=project,
-        # Absolute, for the tests that start Python in another folder.
-        env={"PYTHONPATH": str(Path(project, "src"))},
+def suite_command(python, project, *options):
+    """A command that runs a baked project's tests with ``python``, from
+    its source tree: the quick part, or all of them with ``--all``."""
+    pytest_command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    # Absolute, for the tests that start Python in another folder.
+    return shlex.join(
+        [
+            "env",
+            f"PYTHONPATH={Path(project, 'src')}",
+            *map(str, pytest_command),
+            *options,
+        ]
     )
+
+
+def run_suite(python, project, *options):
+    return run(suite_command(python, project, *options), cwd=project, shell=True)
 
 
 def quick_suite_command(python, project, folder):
     """A command that makes a virtual environment with ``python`` in
     ``folder``, installs ``project`` in it and runs its quick tests."""
-    venv = shlex.quote(str(folder / "venv"))
-    src = shlex.quote(str(project / "src"))
-    return (
-        f"{shlex.quote(python)} -m venv {venv}"
-        f" && {venv}/bin/pip install -q -e '.[dev,browser]'"
-        # Absolute, for the tests that start Python in another folder.
-        f" && PYTHONPATH={src} {venv}/bin/python -m pytest -q -p no:cacheprovider"
+    venv = folder / "venv"
+    # The quick tests need no browser. Left uncompiled, the installed
+    # modules are compiled as the tests import them: most never are.
+    install = [venv / "bin" / "pip", "install", "-q", "--no-compile", "-e", ".[dev]"]
+    return " && ".join(
+        [
+            shlex.join([python, "-m", "venv", str(venv)]),
+            shlex.join(map(str, install)),
+            suite_command(venv / "bin" / "python", project),
+        ]
     )
 
 

@@ -43,7 +43,10 @@ def test_a_plain_pytest_leaves_out_the_marks_that_all_adds(
     assert quick + marked == everything
 
 
-def test_baked_readme_run_command_serves_the_app(default_project, baked_python):
+def test_baked_readme_run_command_serves_the_app(
+    default_project, baked_python, default_project_tested
+):
+    # After the bake's own suite, since this test deletes its secret.
     command = helpers.readme_command(default_project / "README.md", "Run the app on")
     # As in a fresh clone, where git has left the secret behind.
     (default_project / ".env").unlink()

@@ -495,7 +495,9 @@ def test_mypy_is_strict_for_the_session_code_alone(
         ),
     ],
 )
-def test_pre_commit_passes_on_a_fresh_bake(answers, cookies, baked_python, tmp_path):
+def test_pre_commit_passes_on_a_fresh_bake(
+    answers, cookies, baked_python, mypy_cache, tmp_path
+):
     result = cookies.bake(extra_context=answers)
     assert result.exit_code == 0, result.exception
     project = result.project_path
@@ -512,7 +514,7 @@ def test_pre_commit_passes_on_a_fresh_bake(answers, cookies, baked_python, tmp_p
             # The hooks run the programs of the environment that is active.
             "PATH": f"{programs}{os.pathsep}{os.environ['PATH']}",
             "PRE_COMMIT_HOME": str(tmp_path / "pre-commit"),
-            "MYPY_CACHE_DIR": str(tmp_path / "mypy-cache"),
+            "MYPY_CACHE_DIR": str(mypy_cache),
         },
     )
 
