@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from . import throttle
+from . import devices, throttle
 from .forms import LoginForm, PasswordForm, RegisterForm
 from .redirects import safe_next_path
 from .users import (
@@ -53,18 +53,21 @@ def login_required(view):
 
 
 def start_session(user, permanent=False):
-    """Begin a fresh session for ``user``.
+    """Begin a fresh session for ``user``, who has just proved their password.
 
     Clearing first means nothing planted in the session before login,
     such as a session chosen by an attacker, survives it. The epoch and
     issue time let the server end this session early (see
     :func:`load_logged_in_user`), which a signed cookie alone cannot do.
+    The browser is also remembered as a device of the account, which
+    keeps an allowance of its own while others guess at the account.
     """
     session.clear()
     session["user_id"] = user.id
     session["epoch"] = user.epoch
     session["issued_at"] = int(time.time())
     session.permanent = permanent
+    devices.remember(user)
 
 
 def holds_a_login(data):
@@ -212,15 +215,18 @@ def throttled_authenticate(username, password):
 
     Returns the user (None for a wrong password) and how many seconds
     the throttle's lock still holds; while it holds, the password is not
-    checked at all. A right password forgets the failures before it.
+    checked at all. A right password forgets the failures before it. A
+    browser holding a device cookie for the account is counted as that
+    device rather than by its address and the account's ceiling.
     """
     address = request.remote_addr
-    wait = throttle.start_attempt(username, address)
+    device = devices.recognised(username)
+    wait = throttle.start_attempt(username, address, device)
     if wait:
         return None, wait
     user = authenticate(username, password)
     if user is not None:
-        throttle.forget_failures(username, address)
+        throttle.forget_failures(username, address, device)
     return user, 0
 
 

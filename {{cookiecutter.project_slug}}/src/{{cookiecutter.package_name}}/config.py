@@ -78,8 +78,14 @@ def defaults(instance_path):
         "PERMANENT_SESSION_LIFETIME": timedelta(days=7),
         # Absolute lifetime: however active, a login lasts at most this long.
         "SESSION_ABSOLUTE_LIFETIME": timedelta(days=30),
+        # Failed logins per window from one address (an IPv6 /64), and
+        # from all addresses together: see throttle.py.
         "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_ACCOUNT_MAX_FAILURES": 30,
         "LOGIN_FAILURE_WINDOW": 15 * 60,
+        # A browser that logged in keeps its own allowance this long after
+        # its last login: see devices.py.
+        "DEVICE_COOKIE_LIFETIME": timedelta(days=365),
         # Werkzeug refuses larger requests with 413 before a view reads
         # them; URL-encoded forms have no other limit.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -111,13 +117,21 @@ def load(app, test_config=None):
 def check(app):
     """Check every setting in turn, making each usable value its final type."""
     config = app.config
-    for name in ("PERMANENT_SESSION_LIFETIME", "SESSION_ABSOLUTE_LIFETIME"):
+    for name in (
+        "PERMANENT_SESSION_LIFETIME",
+        "SESSION_ABSOLUTE_LIFETIME",
+        "DEVICE_COOKIE_LIFETIME",
+    ):
         config[name] = lifetime(name, config[name])
     config["SQLALCHEMY_DATABASE_URI"] = engine_url(config["SQLALCHEMY_DATABASE_URI"])
     check_database_location(app, config["SQLALCHEMY_DATABASE_URI"])
     config["LOG_LEVEL"] = log_level(config["LOG_LEVEL"])
     check_password_hash_method(config["PASSWORD_HASH_METHOD"])
-    check_login_throttle(config["LOGIN_MAX_FAILURES"], config["LOGIN_FAILURE_WINDOW"])
+    check_login_throttle(
+        config["LOGIN_MAX_FAILURES"],
+        config["LOGIN_ACCOUNT_MAX_FAILURES"],
+        config["LOGIN_FAILURE_WINDOW"],
+    )
     check_max_content_length(config["MAX_CONTENT_LENGTH"])
     check_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     check_proxies(config["TRUSTED_PROXIES"], config["TRUSTED_HOSTS"])
@@ -259,11 +273,13 @@ def check_password_hash_method(method):
         ) from None
 
 
-def check_login_throttle(limit, window):
-    if not is_whole_number(limit) or limit < 1:
-        raise ConfigError(
-            f"LOGIN_MAX_FAILURES must be a whole number from 1, not {limit!r}."
-        )
+def check_login_throttle(limit, account_limit, window):
+    for name, value in (
+        ("LOGIN_MAX_FAILURES", limit),
+        ("LOGIN_ACCOUNT_MAX_FAILURES", account_limit),
+    ):
+        if not is_whole_number(value) or value < 1:
+            raise ConfigError(f"{name} must be a whole number from 1, not {value!r}.")
     if not is_number(window) or window <= 0:
         raise ConfigError(
             f"LOGIN_FAILURE_WINDOW must be a number of seconds, not {window!r}."

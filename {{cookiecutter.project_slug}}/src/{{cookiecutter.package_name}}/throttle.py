@@ -1,4 +1,13 @@
-"""Slowing down password guessing: failed logins per username and address."""
+"""Slowing down password guessing: failed attempts per account, counted by where
+they come from.
+
+An attempt is counted in two places: under its address, and under the
+account as a whole, where a ceiling stops a guess spread over many
+addresses. A browser that logged in to the account before is counted
+under its device cookie instead (see ``devices.py``), with an allowance
+of its own that the ceiling leaves alone: an attack can lock strangers
+out of an account, not its owner.
+"""
 
 import functools
 import hashlib
@@ -19,13 +28,26 @@ from .users import username_key
 # Both dialects spell an atomic upsert the same way, ON CONFLICT DO UPDATE.
 UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
+#: The ``address`` of the row that counts an account's attempts from every
+#: address. No spelling of an address reads like it.
+ANY_ADDRESS = "any address"
+
+#: Prefix of the ``address`` of a row that counts a device's attempts.
+DEVICE = "device "
+
+#: An IPv6 client is counted by its /64: one customer, one network, as
+#: hosting providers and ISPs hand them out, with 2**64 addresses in it.
+IPV6_PREFIX = 64
+
 
 class LoginAttempts(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     """Unforgiven login attempts for one username from one address.
 
     A row has a fixed size whatever was typed: the username is kept as a
     digest of the form look-alike names share, so no request can store
-    more than one small row, and the raw input is never stored.
+    more than one small row, and the raw input is never stored. The
+    address is also ``ANY_ADDRESS`` for the account's ceiling, or names
+    a device by a digest of its cookie.
     """
 
     __tablename__ = "login_attempts"
@@ -67,36 +89,97 @@ def digest(username):
 
 
 def normal_address(address):
-    """The client's address in one spelling; anything else counts as unknown.
+    """Where a client is, in one spelling; anything else counts as unknown.
 
-    An IPv6 zone (``fe80::1%eth0``) is dropped: it names the server's own
-    interface, not the client, and its length has no bound.
+    An IPv6 address stands for its /64 network, which one client holds
+    whole. An IPv4 address written as IPv6 (``::ffff:192.0.2.1``) is the
+    IPv4 address. An IPv6 zone (``fe80::1%eth0``) is dropped: it names the
+    server's own interface, not the client, and its length has no bound.
     """
     try:
-        return ipaddress.ip_address(address.partition("%")[0]).compressed
+        ip = ipaddress.ip_address(address.partition("%")[0])
     except (AttributeError, ValueError):
         return "unknown"
+    if ip.version == 4:
+        return ip.compressed
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped.compressed
+    return ipaddress.ip_network((ip, IPV6_PREFIX), strict=False).compressed
 
 
-def start_attempt(username, address):
-    """Count a login attempt before checking its password.
+def device_address(device):
+    """The ``address`` that counts the attempts of the device cookie ``device``.
 
-    Returns how many seconds logins for this pair stay refused; 0 means
-    go ahead. The first attempt opens a window of ``LOGIN_FAILURE_WINDOW``
-    seconds; once ``LOGIN_MAX_FAILURES`` attempts fall in it, the rest are
-    refused until it closes. The attempt is counted in one statement that
-    reads and writes the counter together, so guesses sent side by side
-    are each counted, on SQLite and on PostgreSQL alike. A refused
-    attempt is not counted, so the lock always ends on time.
+    A digest, so that a row has a fixed size and the database holds no
+    cookie a reader could present.
+    """
+    return DEVICE + hashlib.sha256(device.encode("utf-8")).hexdigest()[:32]
+
+
+def counted_at(address, device):
+    """The rows an attempt is counted in, each with its limit.
+
+    A recognised device is counted alone, so that its owner keeps an
+    allowance when the account's ceiling is reached; OWASP's lockout of
+    a device that keeps failing is its own limit.
+    """
+    config = current_app.config
+    if device is not None:
+        return [(device_address(device), config["LOGIN_MAX_FAILURES"])]
+    return [
+        (normal_address(address), config["LOGIN_MAX_FAILURES"]),
+        (ANY_ADDRESS, config["LOGIN_ACCOUNT_MAX_FAILURES"]),
+    ]
+
+
+def start_attempt(username, address, device=None):
+    """Count an attempt at the account ``username`` names, before checking it.
+
+    Every form that checks a password or sends mail for an account
+    starts here. ``device`` is the value of a device cookie that
+    ``devices.recognised`` accepted for this account, or None.
+
+    Returns how many seconds attempts from here stay refused; 0 means go
+    ahead. An attempt is counted under its address, then under the whole
+    account; a refusal by the first is not counted by the second, so
+    that guesses from a locked address cannot use up the ceiling.
     """
     now = time.time()
+    user_digest = digest(username)
+    wait = 0
+    for counted_as, limit in counted_at(address, device):
+        wait = count(user_digest, counted_as, limit, now)
+        if wait:
+            # The digest, not the name: the log must not collect typed
+            # passwords that land in the username field.
+            current_app.logger.warning(
+                "Throttled a login for username digest %s from %s for %d s.",
+                user_digest.hex()[:16],
+                counted_as,
+                wait,
+            )
+            break
+    forget_closed_windows(now - current_app.config["LOGIN_FAILURE_WINDOW"])
+    return wait
+
+
+def count(user_digest, counted_as, limit, now):
+    """Count one attempt in a row; return how many seconds its lock holds, or 0.
+
+    The first attempt opens a window of ``LOGIN_FAILURE_WINDOW`` seconds;
+    once ``limit`` attempts fall in it, the rest are refused until it
+    closes. One statement reads and writes the counter together, so
+    guesses sent side by side are each counted, on SQLite and on
+    PostgreSQL alike. A refused attempt is not counted, so the lock always
+    ends on time. Each count commits on its own: a transaction that held
+    two rows could deadlock with another one holding them.
+    """
     window = current_app.config["LOGIN_FAILURE_WINDOW"]
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
     row = LoginAttempts  # the row as it stands, in the update below
     closed = row.window_started_at <= now - window
     insert = UPSERTS[db.engine.dialect.name](LoginAttempts).values(
-        username_digest=digest(username),
-        address=normal_address(address),
+        username_digest=user_digest,
+        address=counted_as,
         attempts=1,
         window_started_at=now,
     )
@@ -114,18 +197,8 @@ def start_attempt(username, address):
     ).returning(row.attempts, row.window_started_at)
     attempts, window_started_at = db.session.execute(count_attempt).one()
     db.session.commit()
-    forget_closed_windows(now - window)
     if attempts > limit:
-        wait = max(1, math.ceil(window_started_at + window - now))
-        # The digest, not the name: the log must not collect typed passwords
-        # that land in the username field.
-        current_app.logger.warning(
-            "Throttled a login for username digest %s from %s for %d s.",
-            digest(username).hex()[:16],
-            normal_address(address),
-            wait,
-        )
-        return wait
+        return max(1, math.ceil(window_started_at + window - now))
     return 0
 
 
@@ -137,12 +210,34 @@ def forget_closed_windows(cutoff):
     db.session.commit()
 
 
-def forget_failures(username, address):
-    """After a good password: the pair starts again from nothing."""
+def forget_failures(username, address, device=None):
+    """After a good password: where it came from starts again from nothing.
+
+    The account's ceiling only gets this attempt back, so that the owner
+    logging in from new browsers does not use it up, while the guesses
+    counted in it still stand. Each statement commits on its own, as in
+    :func:`count`.
+    """
+    user_digest = digest(username)
+    row = LoginAttempts
+    if device is not None:
+        counted_as = device_address(device)
+    else:
+        counted_as = normal_address(address)
     db.session.execute(
-        sa.delete(LoginAttempts).where(
-            LoginAttempts.username_digest == digest(username),
-            LoginAttempts.address == normal_address(address),
+        sa.delete(row).where(
+            row.username_digest == user_digest, row.address == counted_as
         )
     )
     db.session.commit()
+    if device is None:
+        db.session.execute(
+            sa.update(row)
+            .where(
+                row.username_digest == user_digest,
+                row.address == ANY_ADDRESS,
+                row.attempts > 0,
+            )
+            .values(attempts=row.attempts - 1)
+        )
+        db.session.commit()
