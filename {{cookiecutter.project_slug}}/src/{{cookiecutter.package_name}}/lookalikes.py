@@ -20,7 +20,9 @@ from confusable_homoglyphs import categories, confusables
 
 # Unicode's Default_Ignorable_Code_Point: characters that show as nothing,
 # such as zero-width spaces and the Hangul fillers, which \w counts as
-# letters. Python's unicodedata has no such property; these are its ranges.
+# letters. Names that differ only by them look the same: a username may
+# hold none, and a skeleton leaves them out. Python's unicodedata has no
+# such property; these are its ranges.
 INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
