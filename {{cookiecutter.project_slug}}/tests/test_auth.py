@@ -6,8 +6,10 @@ from flask import g, get_flashed_messages, session
 import helpers
 from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.users import (
+    User,
     authenticate,
     get_user_by_name,
+    hash_password,
 )
 
 
@@ -93,6 +95,82 @@ def test_registering_a_look_alike_name_says_it_is_taken(client, look_alike):
 
     assert response.status_code == 200
     assert "already taken" in response.text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["\u0430lice", "\u03b1dmin", "ad\u043cin", "\u0570ello", "\u4e2d\u0438"],
+    ids=["Cyrillic a", "Greek alpha", "Cyrillic em", "Armenian h", "Han and Cyrillic"],
+)
+def test_registering_a_name_that_mixes_scripts_is_refused(client, app, name):
+    response = register(client, name)
+
+    assert response.status_code == 200
+    assert "letters of one script" in response.text
+    with app.app_context():
+        assert get_user_by_name(name) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u03b5\u03bb\u03ad\u03bd\u03b7",
+        "\u0438\u0432\u0430\u043d",
+        "\u5c71\u7530\u305f\u308d\u3046",
+        "\u30bf\u30ed\u30a6\u5c71\u7530",
+        "kim\uae40",
+    ],
+    ids=["Greek", "Cyrillic", "Han and Hiragana", "Katakana and Han", "Korean"],
+)
+def test_registering_a_name_in_one_writing_system_is_allowed(client, app, name):
+    response = register(client, name)
+
+    assert response.headers["Location"] == "/auth/login"
+    with app.app_context():
+        assert get_user_by_name(name).username == name
+
+
+@pytest.mark.parametrize(
+    ("name", "look_alike"),
+    [
+        ("cop", "\u0441\u043e\u0440"),
+        ("PAYPA", "\u03a1\u0391\u03a5\u03a1\u0391"),
+        ("bob", "\u042c\u041e\u042c"),
+        ("Alice", "AIice"),
+        ("\u0441\u043e\u0440", "cop"),
+    ],
+    ids=[
+        "Cyrillic for Latin",
+        "Greek for Latin",
+        "Cyrillic capitals",
+        "I for l",
+        "Latin for Cyrillic",
+    ],
+)
+def test_registering_a_name_that_looks_like_a_taken_one_is_refused(
+    client, app, name, look_alike
+):
+    register(client, name)
+
+    response = register(client, look_alike)
+
+    assert response.status_code == 200
+    assert "looks too much like one that is taken" in response.text
+    with app.app_context():
+        assert get_user_by_name(look_alike) is None
+
+
+def test_an_older_account_whose_name_mixes_scripts_still_logs_in(client, auth, app):
+    with app.app_context():
+        name = "\u0430lice"
+        db.session.add(
+            User(username=name, username_key=name, password=hash_password("password1"))
+        )
+        db.session.commit()
+
+    response = auth.login(username=name, password="password1")
+
+    assert response.headers["Location"] == "/"
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,16 @@
 """A database that goes away: a friendly 503, one line in the log, then recovery."""
 
+import contextlib
+
+import psycopg
 import pytest
+from flask import template_rendered
 
 import databases
 import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
+from {{ cookiecutter.package_name }}.headers import CONTENT_SECURITY_POLICY
 
 SIGNED_IN = {"user_id": 1, "epoch": 0}
 
@@ -204,3 +209,83 @@ def test_logout_works_while_postgresql_is_stopped(own_postgres, signed_in_app, c
     assert_logged_out(signed_in_app, client, response)
     assert unavailable_lines(caplog) == []
     assert "You are not logged in" in client.get("/").text
+
+
+@pytest.fixture
+def impatient_app(postgres_url):
+    """An app whose writes give up after 100 ms of waiting for a lock."""
+    databases.prepare_database(postgres_url, users=[("test", "a password")])
+    app = make_app(
+        postgres_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c lock_timeout=100"}},
+    )
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@contextlib.contextmanager
+def user_row_locked(database_url):
+    """Another connection holds the lock on the signed-in user's row."""
+    with psycopg.connect(database_url) as other:
+        other.execute("SELECT id FROM users WHERE id = 1 FOR UPDATE")
+        yield
+        other.rollback()
+
+
+WRITES = {
+    "sign out everywhere": ("/auth/sign-out-everywhere", {}),
+    "change password": (
+        "/auth/password",
+        {
+            "current_password": "a password",
+            "password": "a new password",
+            "confirm": "a new password",
+        },
+    ),
+}
+
+
+def post_while_locked(app, database_url, write):
+    """A signed-in client's ``write``, sent while its user's row is locked,
+    and the client."""
+    client = signed_in_client(app)
+    token = helpers.csrf_token(client.get("/auth/password").text)
+    path, form = WRITES[write]
+    with user_row_locked(database_url):
+        response = client.post(path, data={**form, "csrf_token": token})
+    return response, client
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("write", WRITES)
+def test_a_write_that_times_out_on_a_lock_gives_the_friendly_503(
+    impatient_app, postgres_url, caplog, write
+):
+    response, client = post_while_locked(impatient_app, postgres_url, write)
+
+    assert_friendly_503(response)
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert len(unavailable_lines(caplog)) == 1
+    assert "lock timeout" in unavailable_lines(caplog)[0].getMessage()
+    assert_signed_in_page(client.get("/"))
+
+
+@pytest.mark.postgres
+def test_the_error_page_comes_after_the_failed_transaction_is_rolled_back(
+    impatient_app, postgres_url
+):
+    open_transactions = []
+
+    def rendered(sender, template, context, **extra):
+        open_transactions.append((template.name, db.session().in_transaction()))
+
+    with template_rendered.connected_to(rendered, impatient_app):
+        response, _ = post_while_locked(
+            impatient_app, postgres_url, "sign out everywhere"
+        )
+
+    assert response.status_code == 503
+    assert open_transactions[-1] == ("error.html", False)

@@ -9,7 +9,12 @@ import sqlalchemy as sa
 import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
-from {{ cookiecutter.package_name }}.users import get_user_by_name
+from {{ cookiecutter.package_name }}.users import (
+    User,
+    authenticate,
+    get_user_by_name,
+    hash_password,
+)
 
 
 @pytest.fixture
@@ -121,6 +126,44 @@ def test_create_user_refuses_a_look_alike_of_a_taken_name(runner):
     assert "already taken" in result.output
 
 
+@pytest.mark.parametrize("username", ["\u0430lice", "\u03b1dmin", "\u4e2d\u0438"])
+def test_create_user_refuses_a_name_that_mixes_scripts(runner, app, username):
+    result = runner.invoke(args=["create-user", username, "--password", "long enough"])
+
+    assert result.exit_code == 2
+    assert "letters of one script" in result.output
+    with app.app_context():
+        assert get_user_by_name(username) is None
+
+
+def test_create_user_accepts_a_name_in_one_writing_system(runner, app):
+    name = "\u5c71\u7530\u305f\u308d\u3046"
+
+    result = runner.invoke(args=["create-user", name, "--password", "long enough"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert get_user_by_name(name) is not None
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["\u0422\u0415\u0405\u0422", "0THER"],
+    ids=["Cyrillic capitals for test", "a zero for other"],
+)
+def test_create_user_refuses_a_name_that_looks_like_a_taken_one(
+    runner, app, look_alike
+):
+    result = runner.invoke(
+        args=["create-user", look_alike, "--password", "long enough"]
+    )
+
+    assert result.exit_code == 1
+    assert "looks too much like one that is taken" in result.output
+    with app.app_context():
+        assert get_user_by_name(look_alike) is None
+
+
 def add_users_at_revision_0001(app, names):
     """Go back to the schema before username keys, and add ``names`` there."""
     runner = app.test_cli_runner()
@@ -159,6 +202,95 @@ def test_the_username_key_migration_refuses_names_that_clash(app, caplog):
         db.session.execute(sa.text("DELETE FROM users WHERE username = 'Carol'"))
         db.session.commit()
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def add_users_at_revision_0002(app, names):
+    """Go back to the schema before username skeletons, and add ``names`` there,
+    each with the password "password1"."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "downgrade", "0002"]).exit_code == 0
+    with app.app_context():
+        users = sa.table(
+            "users",
+            sa.column("username"),
+            sa.column("username_key"),
+            sa.column("password"),
+        )
+        password = hash_password("password1")
+        db.session.execute(
+            users.insert(),
+            [
+                {
+                    "username": name,
+                    "username_key": name.casefold(),
+                    "password": password,
+                }
+                for name in names
+            ],
+        )
+        db.session.commit()
+    return runner
+
+
+def skeleton_column(app, username):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(User.username_skeleton).where(User.username == username)
+        )
+
+
+def test_the_skeleton_migration_gives_each_name_its_skeleton(app):
+    runner = add_users_at_revision_0002(app, ["\u0441\u043e\u0440", "Alice"])
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    assert skeleton_column(app, "\u0441\u043e\u0440") == "cop"
+    assert skeleton_column(app, "Alice") == "alice"
+
+
+LOOK_ALIKES = ["\u0422\u0415\u0405\u0422", "c0p", "\u0441\u043e\u0440", "cop"]
+
+
+def test_the_skeleton_migration_keeps_accounts_that_look_alike(app):
+    runner = add_users_at_revision_0002(app, LOOK_ALIKES)
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for name in LOOK_ALIKES:
+            assert authenticate(name, "password1").username == name
+    # The oldest of each group holds the skeleton.
+    assert skeleton_column(app, "test") == "test"
+    assert skeleton_column(app, "c0p") == "cop"
+    assert skeleton_column(app, "\u0422\u0415\u0405\u0422") is None
+    assert skeleton_column(app, "cop") is None
+
+
+def test_the_skeleton_migration_names_the_look_alikes_in_a_warning(app, caplog):
+    runner = add_users_at_revision_0002(app, LOOK_ALIKES)
+
+    runner.invoke(args=["db", "upgrade"])
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    assert (
+        "'\u0422\u0415\u0405\u0422' looks like 'test'; '\u0441\u043e\u0440' looks like"
+        " 'c0p'; 'cop' looks like 'c0p'. Check that they are not impersonations"
+    ) in warnings[0]
+
+
+def test_after_the_skeleton_migration_no_new_name_looks_like_an_old_pair(app):
+    runner = add_users_at_revision_0002(app, ["c0p", "cop"])
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    result = runner.invoke(
+        args=["create-user", "\u04410\u0440", "--password", "long enough"]
+    )
+
+    assert result.exit_code == 1
+    assert "looks too much like one that is taken" in result.output
 
 
 @pytest.fixture

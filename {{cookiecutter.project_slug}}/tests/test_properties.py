@@ -1,17 +1,28 @@
 """Properties of the cookie format over generated sessions and generated tampering."""
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import helpers
+from {{ cookiecutter.package_name }}.lookalikes import (
+    prototypes,
+    skeleton,
+    username_skeleton,
+)
 from {{ cookiecutter.package_name }}.sessions import (
     CookieTooLarge,
     InvalidSessionCookie,
     decode,
     encode,
+)
+from {{ cookiecutter.package_name }}.users import (
+    USERNAME_SKELETON_MAX_LENGTH,
+    normal_username,
+    username_problem,
 )
 
 # Hundreds of generated cases each: run once per bake, with the slow tests.
@@ -122,3 +133,46 @@ def test_any_change_to_a_valid_cookie_is_refused(data, change):
 
     with pytest.raises(InvalidSessionCookie):
         decode(tampered, [KEY], max_age=HOUR)
+
+
+@given(
+    name=st.text(
+        st.characters(categories=["L", "N", "Pc", "Pd"]), min_size=1, max_size=64
+    )
+)
+@settings(max_examples=300)
+def test_the_skeleton_of_any_allowed_name_fits_its_column(name):
+    assume(username_problem(name) is None)
+
+    assert len(username_skeleton(normal_username(name))) <= USERNAME_SKELETON_MAX_LENGTH
+
+
+def look_alike_groups():
+    """Characters that share a prototype, each its own decomposition and a
+    starter, so that normalising moves nothing around it."""
+    groups = {}
+    for character, prototype in prototypes().items():
+        if (
+            unicodedata.normalize("NFD", character) == character
+            and unicodedata.combining(character) == 0
+        ):
+            groups.setdefault(prototype, []).append(character)
+    return sorted(group for group in groups.values() if len(group) > 1)
+
+
+LOOK_ALIKE_GROUPS = look_alike_groups()
+
+
+@given(
+    group=st.sampled_from(LOOK_ALIKE_GROUPS),
+    before=st.text(max_size=8),
+    after=st.text(max_size=8),
+    data=st.data(),
+)
+@settings(max_examples=300)
+def test_a_character_swapped_for_a_look_alike_keeps_the_skeleton(
+    group, before, after, data
+):
+    one, other = data.draw(st.permutations(group))[:2]
+
+    assert skeleton(before + one + after) == skeleton(before + other + after)

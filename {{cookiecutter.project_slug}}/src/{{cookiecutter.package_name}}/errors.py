@@ -1,4 +1,11 @@
-"""Friendly error pages: a plain explanation, never a traceback."""
+"""Friendly error pages: a plain explanation, never a traceback.
+
+The pages show who is signed in from ``g.user``, plain values taken when
+the user was loaded, and ask nothing of the database: the error may be
+the database's own.
+"""
+
+import contextlib
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
@@ -11,7 +18,21 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from .db import db
+
 bp = Blueprint("errors", __name__)
+
+
+def end_failed_transaction():
+    """Roll back what the request left of its transaction, before any page.
+
+    A transaction that failed makes every later query in it fail again,
+    and on PostgreSQL it keeps its locks until it ends. A rollback on a
+    connection that is gone fails too; SQLAlchemy has discarded the
+    connection by then, so nothing is left to end.
+    """
+    with contextlib.suppress(sa.exc.SQLAlchemyError):
+        db.session.rollback()
 
 
 @bp.app_errorhandler(CSRFError)
@@ -46,6 +67,7 @@ def too_large(error):
 @bp.app_errorhandler(sa.exc.OperationalError)
 @bp.app_errorhandler(sa.exc.TimeoutError)
 def database_unavailable(error):
+    end_failed_transaction()
     # The driver's message says what failed; it belongs in the log, not
     # on a page that anyone can load.
     reason = getattr(error, "orig", None) or error
@@ -67,6 +89,8 @@ def database_unavailable(error):
 @bp.app_errorhandler(HTTPException)
 def http_error(error):
     if isinstance(error, InternalServerError):
+        # An unexpected error, perhaps in the middle of a transaction.
+        end_failed_transaction()
         message = "Something went wrong on our side. It has been logged."
     else:
         message = error.description

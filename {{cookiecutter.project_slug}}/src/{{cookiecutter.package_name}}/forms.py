@@ -4,12 +4,19 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from .users import PASSWORD_MIN_LENGTH, username_problem
+from .users import PASSWORD_MIN_LENGTH, new_username_problem, username_problem
 
 
 def valid_username(form, field):
     """Refuse a name no account can have, before anything looks it up."""
     problem = username_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
+
+
+def valid_new_username(form, field):
+    """Refuse a name no new account may take, such as one that mixes scripts."""
+    problem = new_username_problem(field.data)
     if problem:
         raise ValidationError(problem)
 
@@ -35,7 +42,7 @@ class NewPasswordForm(FlaskForm):
 
 
 class RegisterForm(NewPasswordForm):
-    username = StringField("Username", validators=[DataRequired(), valid_username])
+    username = StringField("Username", validators=[DataRequired(), valid_new_username])
 
 
 class LoginForm(FlaskForm):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db
+from .lookalikes import INVISIBLE, mixes_scripts, username_skeleton
 from .reads import read_row
 
 USERNAME_MAX_LENGTH = 64
@@ -21,15 +22,13 @@ USERNAME_KEY_MAX_LENGTH = 3 * USERNAME_MAX_LENGTH
 # \Z, not $: a $ would also accept a name that ends in a newline.
 USERNAME_PATTERN = re.compile(r"^[\w.@+-]+\Z")
 USERNAME_RULE = "Use letters, digits and . @ + - _ only."
-# Unicode's Default_Ignorable_Code_Point: characters that show as nothing,
-# such as zero-width spaces and the Hangul fillers, which \w counts as
-# letters. Two names that differ only by them look the same, so none is
-# allowed. Python's unicodedata has no such property; these are its ranges.
-INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+ONE_SCRIPT_RULE = (
+    "Use the letters of one script, such as Latin, Greek or Cyrillic: a name"
+    " that mixes them can pass for another."
 )
+# A Hangul syllable decomposes into three letters, whose skeleton is seven
+# characters long: the longest any character of a username gives.
+USERNAME_SKELETON_MAX_LENGTH = 7 * USERNAME_MAX_LENGTH
 PASSWORD_MIN_LENGTH = 8
 
 
@@ -44,6 +43,12 @@ class User(db.Model):  # type: ignore[name-defined]  # db.Model is made at run t
     # "Alice" and fullwidth "ａｌｉｃｅ" cannot be two accounts.
     username_key: Mapped[str] = mapped_column(
         sa.String(USERNAME_KEY_MAX_LENGTH), unique=True
+    )
+    # What the names it looks like share (see lookalikes.username_skeleton):
+    # unique, so that Cyrillic "сор" cannot join Latin "cop". Empty only
+    # for the accounts that looked like an older one before the rule.
+    username_skeleton: Mapped[str | None] = mapped_column(
+        sa.String(USERNAME_SKELETON_MAX_LENGTH), unique=True
     )
     password: Mapped[str] = mapped_column(sa.String(255))
     # Copied into the session at login. Raising it ends every session that
@@ -102,6 +107,18 @@ def username_problem(username):
     return None
 
 
+def new_username_problem(username):
+    """Why a new account cannot take ``username``, or None if it can.
+
+    The rule of :func:`username_problem`, and one script: names given
+    before that rule may mix scripts, and still log in.
+    """
+    problem = username_problem(username)
+    if problem is None and mixes_scripts(normal_username(username)):
+        return ONE_SCRIPT_RULE
+    return problem
+
+
 def hash_password(password):
     """Hash with ``PASSWORD_HASH_METHOD``, werkzeug's scrypt unless configured."""
     return generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"])
@@ -129,15 +146,17 @@ def create_user(username, password):
     """Store a new user with a hashed password and return its id.
 
     Raises :class:`UsernameTaken` if the name or a look-alike is taken,
-    and ValueError if it breaks the rule of :func:`username_problem`.
+    and ValueError if it breaks the rules of :func:`new_username_problem`.
+    The unique columns decide, so two requests at once cannot both win.
     """
-    problem = username_problem(username)
+    problem = new_username_problem(username)
     if problem:
         raise ValueError(problem)
     username = normal_username(username)
     user = User(
         username=username,
         username_key=username_key(username),
+        username_skeleton=username_skeleton(username),
         password=hash_password(password),
     )
     db.session.add(user)
@@ -145,8 +164,18 @@ def create_user(username, password):
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise UsernameTaken(f"The username {username!r} is already taken.") from None
+        raise UsernameTaken(taken_message(username)) from None
     return user.id
+
+
+def taken_message(username):
+    """Why ``username``, refused by a unique column, cannot be had."""
+    if get_user_by_name(username) is not None:
+        return f"The username {username!r} is already taken."
+    return (
+        f"The username {username!r} looks too much like one that is taken."
+        " Please choose another."
+    )
 
 
 def set_password(user_id, password):
@@ -197,7 +226,7 @@ def _unused_hash(method):
 @click.password_option(help="The password; asked for when not given.")
 def create_user_command(username, password):
     """Create a user who can log in."""
-    problem = username_problem(username)
+    problem = new_username_problem(username)
     if problem:
         raise click.BadParameter(problem, param_hint="username")
     if len(password) < PASSWORD_MIN_LENGTH:
