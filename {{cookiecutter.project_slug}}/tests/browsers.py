@@ -43,6 +43,12 @@ def playwright_api():
     return sync_api
 
 
+def expect(target):
+    """playwright's ``expect``, imported when a test first asks, so that a
+    run without the browser tests needs no playwright."""
+    return playwright_api().expect(target)
+
+
 @contextlib.contextmanager
 def serve(folder, users=(), server=servers.gunicorn, **settings):
     """Serve the app under gunicorn (or another of ``servers``) from ``folder``,

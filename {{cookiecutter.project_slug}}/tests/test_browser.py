@@ -11,7 +11,6 @@ import browsers
 import helpers
 
 pytestmark = pytest.mark.browser
-expect = browsers.playwright_api().expect
 
 SECRET_KEY = "the browser test's key, long enough to be realistic"
 # How long Flask-WTF's form tokens last by default.
@@ -37,27 +36,29 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
     page.fill("#confirm", "correct horse battery")
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}/auth/login")
-    expect(flashes).to_have_text(["Your account is ready. Please log in."])
+    browsers.expect(flashes).to_have_text(["Your account is ready. Please log in."])
     camera.shoot("registered")
 
     page.reload()
-    expect(flashes).to_have_count(0)
+    browsers.expect(flashes).to_have_count(0)
     camera.shoot("flash-shown-once")
 
     page.goto(f"{site}/auth/password")
     assert page.url == f"{site}/auth/login?next=/auth/password"
-    expect(flashes).to_have_text(["Please log in to see that page."])
+    browsers.expect(flashes).to_have_text(["Please log in to see that page."])
     browsers.log_in(page, "ada", "correct horse battery")
     page.wait_for_url(f"{site}/auth/password")
-    expect(flashes).to_have_text(["Welcome, ada."])
-    expect(signed_in_user).to_have_text("ada")
+    browsers.expect(flashes).to_have_text(["Welcome, ada."])
+    browsers.expect(signed_in_user).to_have_text("ada")
     camera.shoot("logged-in-to-next")
 
     forged = tampered(browsers.session_cookie(page))
     page.context.add_cookies([forged])
     page.goto(site)
-    expect(signed_in_user).to_have_count(0)
-    expect(page.locator("nav").get_by_role("link", name="Log in")).to_be_visible()
+    browsers.expect(signed_in_user).to_have_count(0)
+    browsers.expect(
+        page.locator("nav").get_by_role("link", name="Log in")
+    ).to_be_visible()
     camera.shoot("cookie-tampered")
     # Ignored but left in place, as Flask leaves it: only a write replaces it.
     assert browsers.session_cookie(page)["value"] == forged["value"]
@@ -70,17 +71,17 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
         lambda response: response.request.method == "POST"
     ) as sent:
         browsers.log_in(page, "ada", "correct horse battery")
-    expect(page.locator("main")).to_contain_text("This form has expired")
+    browsers.expect(page.locator("main")).to_contain_text("This form has expired")
     camera.shoot("form-expired")
     assert sent.value.status == 400
-    expect(signed_in_user).to_have_count(0)
+    browsers.expect(signed_in_user).to_have_count(0)
 
     page.goto(f"{site}/auth/login")
     browsers.log_in(page, "ada", "correct horse battery")
-    expect(signed_in_user).to_have_text("ada")
+    browsers.expect(signed_in_user).to_have_text("ada")
     page.get_by_role("button", name="Log out").click()
-    expect(flashes).to_have_text(["You have been logged out."])
-    expect(signed_in_user).to_have_count(0)
+    browsers.expect(flashes).to_have_text(["You have been logged out."])
+    browsers.expect(signed_in_user).to_have_count(0)
     camera.shoot("logged-out")
 
 

@@ -14,7 +14,6 @@ import servers
 from {{ cookiecutter.package_name }} import create_app
 
 pytestmark = pytest.mark.browser
-expect = browsers.playwright_api().expect
 
 SECRET_KEY = "the browser test's key, long enough to be realistic"
 USER = ("ada", "correct horse battery")
@@ -51,7 +50,7 @@ def debug_site(tmp_path_factory):
 def log_in(page, site):
     page.goto(f"{site}/auth/login")
     browsers.log_in(page, *USER)
-    expect(page.locator("nav .who")).to_have_text(USER[0])
+    browsers.expect(page.locator("nav .who")).to_have_text(USER[0])
 
 
 def decode(cookie):
@@ -68,7 +67,7 @@ def test_the_viewer_decodes_in_the_browser_what_the_server_decodes(
     log_in(page, site)
 
     page.locator("nav").get_by_role("link", name="Session viewer").click()
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    browsers.expect(page.locator(BROWSER_DECODE)).to_be_visible()
     camera.shoot("session-viewer")
 
     server_decode = json.loads(page.inner_text(SERVER_DECODE))
@@ -77,7 +76,9 @@ def test_the_viewer_decodes_in_the_browser_what_the_server_decodes(
     assert server_decode["user_id"] == 1
     assert helpers.cookie_fields(cookie).payload in page.inner_text(".cookie")
     assert json.loads(page.inner_text(BROWSER_DECODE)) == server_decode
-    expect(page.locator(".part.signature")).to_have_css("color", SIGNATURE_COLOUR)
+    browsers.expect(page.locator(".part.signature")).to_have_css(
+        "color", SIGNATURE_COLOUR
+    )
 
 
 def test_a_key_rotation_watched_in_the_viewer(page, debug_site, tmp_path):
@@ -86,20 +87,22 @@ def test_a_key_rotation_watched_in_the_viewer(page, debug_site, tmp_path):
     verified_by = page.locator(".verified-by")
     log_in(page, debug_site)
     page.goto(f"{debug_site}/session")
-    expect(verified_by).to_contain_text("the current key")
+    browsers.expect(verified_by).to_contain_text("the current key")
     before = helpers.cookie_fields(browsers.session_cookie(page)["value"])
     data = json.loads(page.inner_text(SERVER_DECODE))
 
     page.get_by_role("button", name="Rotate the secret key (demo)").click()
-    expect(verified_by).to_contain_text("fallback key 1")
-    expect(page.locator(".rotated")).to_contain_text("rotated its secret key 1 time")
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    browsers.expect(verified_by).to_contain_text("fallback key 1")
+    browsers.expect(page.locator(".rotated")).to_contain_text(
+        "rotated its secret key 1 time"
+    )
+    browsers.expect(page.locator(BROWSER_DECODE)).to_be_visible()
     camera.shoot("verified-by-the-fallback-key")
     assert page.inner_text(".part.signature") == before.signature
 
     page.reload()
-    expect(verified_by).to_contain_text("the current key")
-    expect(page.locator(BROWSER_DECODE)).to_be_visible()
+    browsers.expect(verified_by).to_contain_text("the current key")
+    browsers.expect(page.locator(BROWSER_DECODE)).to_be_visible()
     camera.shoot("signed-again-with-the-current-key")
     after = helpers.cookie_fields(browsers.session_cookie(page)["value"])
     assert page.inner_text(".part.signature") == after.signature
