@@ -12,6 +12,7 @@ deployment stops at once with a message that names the setting and the
 fix, rather than failing on some later request.
 """
 
+import functools
 import logging
 import math
 import os
@@ -262,15 +263,25 @@ def log_level(name):
 
 
 def check_password_hash_method(method):
-    # werkzeug reads the method only when it hashes, at the first login;
-    # one hash of an empty password finds a bad method now instead.
     try:
-        generate_password_hash("", method)
+        hash_once(method)
     except (ValueError, TypeError, AttributeError):
         raise ConfigError(
             f"PASSWORD_HASH_METHOD must be a method werkzeug hashes with, such as"
             f" 'scrypt' or 'pbkdf2:sha256', not {method!r}."
         ) from None
+
+
+@functools.lru_cache(maxsize=8)
+def hash_once(method):
+    """Hash an empty password with ``method``, once per process.
+
+    werkzeug reads the method only when it hashes, at the first login;
+    one hash finds a bad method at start-up instead. A good method's hash
+    costs what a login's does (scrypt's is tens of milliseconds), so it is
+    done once, not for every app the process builds.
+    """
+    generate_password_hash("", method)
 
 
 def check_login_throttle(limit, account_limit, window):
