@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+import helpers
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
@@ -46,14 +47,14 @@ def test_usable_settings_are_given_their_final_types(monkeypatch):
     monkeypatch.setenv("FLASK_PERMANENT_SESSION_LIFETIME", "3600")
     monkeypatch.setenv("FLASK_LOG_LEVEL", "warning")
 
-    app = create_app({"SECRET_KEY": KEY})
+    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
 
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
     assert app.config["LOG_LEVEL"] == "WARNING"
     assert app.logger.level == logging.WARNING
 
 
-def flask(command, environment, folder):
+def flask(command, environment, folder, answers=None):
     return subprocess.run(
         [sys.executable, "-m", "flask", *command],
         cwd=folder,
@@ -63,6 +64,7 @@ def flask(command, environment, folder):
             "FLASK_SECRET_KEY": KEY,
             **environment,
         },
+        input=answers,
         capture_output=True,
         text=True,
         timeout=60,
@@ -205,3 +207,66 @@ def test_flask_run_serves_in_debug_mode(tmp_path, database_url):
 
     assert page.status == 200
     assert "Debug mode: on" in server.log_path.read_text()
+
+
+NO_TRUSTED_HOSTS = "TRUSTED_HOSTS is not set, so the app would answer requests"
+
+
+def test_an_app_built_to_serve_needs_trusted_hosts():
+    with pytest.raises(ConfigError, match=NO_TRUSTED_HOSTS):
+        create_app({"SECRET_KEY": KEY})
+
+
+@pytest.mark.parametrize("hosts", [None, '["example.com"]'], ids=["unset", "set"])
+@pytest.mark.parametrize("mode", ["DEBUG", "TESTING"])
+def test_debug_and_testing_need_no_trusted_hosts(monkeypatch, mode, hosts):
+    if hosts is not None:
+        monkeypatch.setenv("FLASK_TRUSTED_HOSTS", hosts)
+
+    app = create_app({"SECRET_KEY": KEY, mode: True})
+
+    assert app.config[mode] is True
+
+
+@pytest.mark.parametrize("options", [[], ["--preload"]], ids=["workers", "preload"])
+def test_gunicorn_refuses_to_serve_without_trusted_hosts(
+    tmp_path, database_url, options
+):
+    settings = {"SECRET_KEY": KEY, "TRUSTED_HOSTS": None}
+
+    output = gunicorn_refusal(tmp_path, database_url, settings, *options)
+
+    (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
+    assert f"Refused to start: {NO_TRUSTED_HOSTS}" in line
+    assert "FLASK_TRUSTED_HOSTS" in line
+
+
+def test_flask_run_refuses_to_serve_without_trusted_hosts(tmp_path):
+    command = ["run", "--no-reload", "--port", str(servers.free_port())]
+
+    result = flask(command, {}, tmp_path)
+
+    assert result.returncode != 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {NO_TRUSTED_HOSTS}")
+
+
+# The README's commands that prepare a checkout, with only the key set.
+SETUP_COMMANDS = [
+    pytest.param(["init-db"], None, id="init-db"),
+    pytest.param(["db", "upgrade"], None, id="db upgrade"),
+    pytest.param(["create-user", "demo"], "a password\na password\n", id="create-user"),
+    pytest.param(["session", "new-key"], None, id="session new-key"),
+    pytest.param(["routes"], None, id="routes"),
+]
+
+
+@pytest.mark.parametrize(("command", "answers"), SETUP_COMMANDS)
+def test_setup_commands_need_no_trusted_hosts(tmp_path, command, answers):
+    environment = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+    assert flask(["init-db"], environment, tmp_path).returncode == 0
+
+    result = flask(command, environment, tmp_path, answers)
+
+    assert result.returncode == 0, result.stderr
+    assert "TRUSTED_HOSTS" not in result.stdout + result.stderr
