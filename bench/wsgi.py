@@ -43,6 +43,8 @@ def create_bench_app(package, secret_key, database_url=None):
     app = create_app(
         {
             "SECRET_KEY": secret_key,
+            # The hosts of the test client and of gunicorn on loopback.
+            "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
             # Routes that never reach the database still need one configured.
             "SQLALCHEMY_DATABASE_URI": database_url
             or "sqlite:///"

@@ -94,7 +94,13 @@ SERVE_HOME_PAGE = """\
 import json
 from {package} import create_app
 
-app = create_app({{"SECRET_KEY": "k" * 32, "SQLALCHEMY_DATABASE_URI": "sqlite://"}})
+app = create_app(
+    {{
+        "SECRET_KEY": "k" * 32,
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "TRUSTED_HOSTS": ["localhost"],
+    }}
+)
 page = app.test_client().get("/")
 print(json.dumps([page.status_code, app.config["PROJECT_NAME"], page.text]))
 """

@@ -43,6 +43,8 @@ def prepare_database(url, users=()):
     then add ``users``, pairs of a name and a password."""
     app = create_app(
         {
+            # Like flask init-db, this serves no one.
+            "TESTING": True,
             "SECRET_KEY": "only used to prepare the database, never to sign",
             "SQLALCHEMY_DATABASE_URI": url,
             # Fast hashes: the scrypt default costs a tenth of a second each.

@@ -22,6 +22,9 @@ from {{ cookiecutter.package_name }}.sessions import decode
 
 TEST_PASSWORD = "test-password"
 TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
+# The host Flask's test client asks for: an app built as production runs
+# it, outside a flask command, refuses to start without TRUSTED_HOSTS.
+TEST_HOSTS = ["localhost"]
 
 # A character of each kind a terminal acts on instead of showing, and the
 # ends of each range. (A lone surrogate is escaped too, but a session that

@@ -29,6 +29,8 @@ PROJECT = Path(__file__).resolve().parent.parent
 NGINX_SITE = PROJECT / "deploy" / "nginx.conf"
 NGINX_MAIN_CONTEXT = PROJECT / "deploy" / "nginx-main.conf"
 SAMPLE_HOST = "example.com"
+# The one host the tests ask the servers for, and so their TRUSTED_HOSTS.
+SERVED_HOSTS = ["127.0.0.1"]
 # Where the sample site expects the project in production.
 SAMPLE_ROOT = "/srv/{{ cookiecutter.project_slug }}"
 SAMPLE_ACCESS_LOG = "/var/log/nginx/{{ cookiecutter.project_slug }}.access.log"
@@ -128,7 +130,8 @@ def gunicorn(port, settings, log_path, workers=1):
     """The app's factory served by gunicorn, configured as in production.
 
     ``settings`` become ``FLASK_``-prefixed environment variables, written
-    as JSON, which ``from_prefixed_env`` reads back exactly.
+    as JSON, which ``from_prefixed_env`` reads back exactly. A production
+    server needs ``TRUSTED_HOSTS``: :data:`SERVED_HOSTS` unless given.
     """
     command = [
         sys.executable,
@@ -142,8 +145,13 @@ def gunicorn(port, settings, log_path, workers=1):
         "--no-control-socket",
         "{{ cookiecutter.package_name }}:create_app()",
     ]
-    env = {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
-    return Server(command, port, log_path, env)
+    return Server(command, port, log_path, served_settings(settings))
+
+
+def served_settings(settings):
+    """``settings`` as the environment variables of a server, with its hosts."""
+    settings = {"TRUSTED_HOSTS": SERVED_HOSTS, **settings}
+    return {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
 
 
 def flask_run(port, settings, log_path):
@@ -164,8 +172,7 @@ def flask_run(port, settings, log_path):
         "--port",
         str(port),
     ]
-    env = {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
-    return Server(command, port, log_path, env)
+    return Server(command, port, log_path, served_settings(settings))
 
 
 # The frame around the site: nginx in the foreground, writing only in $folder.

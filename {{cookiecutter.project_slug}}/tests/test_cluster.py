@@ -402,13 +402,25 @@ def test_nginx_follows_a_key_rotation_given_in_its_environment(cluster, visitor)
 
 def session_data(cookie, key):
     """The data of the session cookie, which ``key`` must verify."""
-    app = create_app({"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": []})
+    app = create_app(
+        {
+            "SECRET_KEY": key,
+            "SECRET_KEY_FALLBACKS": [],
+            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+        }
+    )
     return helpers.decoded(app, cookie).data
 
 
 def verifies_with(cookie, key):
     """Whether ``key`` alone verifies the session cookie."""
-    app = create_app({"SECRET_KEY": key, "SECRET_KEY_FALLBACKS": []})
+    app = create_app(
+        {
+            "SECRET_KEY": key,
+            "SECRET_KEY_FALLBACKS": [],
+            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+        }
+    )
     try:
         helpers.decoded(app, cookie)
     except InvalidSessionCookie:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import cli
 
+import helpers
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
@@ -46,14 +47,14 @@ def test_usable_settings_are_given_their_final_types(monkeypatch):
     monkeypatch.setenv("FLASK_PERMANENT_SESSION_LIFETIME", "3600")
     monkeypatch.setenv("FLASK_LOG_LEVEL", "warning")
 
-    app = create_app({"SECRET_KEY": KEY})
+    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
 
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
     assert app.config["LOG_LEVEL"] == "WARNING"
     assert app.logger.level == logging.WARNING
 
 
-def flask(command, environment, folder, monkeypatch):
+def flask(command, environment, folder, monkeypatch, answers=None):
     """Run ``flask COMMAND`` in this process: the command group that
     ``python -m flask`` runs, reading the environment as it does."""
     monkeypatch.chdir(folder)
@@ -62,7 +63,7 @@ def flask(command, environment, folder, monkeypatch):
         "FLASK_SECRET_KEY": KEY,
         **environment,
     }
-    return CliRunner().invoke(cli, command, env=environment)
+    return CliRunner().invoke(cli, command, env=environment, input=answers)
 
 
 @pytest.mark.parametrize(
@@ -166,9 +167,9 @@ def test_setup_commands_keep_working_in_debug_and_testing(tmp_path, monkeypatch,
     assert "is up to date" in result.stdout
 
 
-def gunicorn_refusal(tmp_path, database_url, settings, *options):
-    """Start gunicorn with ``settings``; return its output once it has stopped."""
-    server = servers.gunicorn(servers.free_port(), settings, tmp_path / "log")
+def refusal(tmp_path, database_url, settings, *options, server=servers.gunicorn):
+    """Start ``server`` with ``settings``; return its output once it has stopped."""
+    server = server(servers.free_port(), settings, tmp_path / "log")
     server.env["DATABASE_URL"] = database_url
     command = [*server.command[:-1], *options, server.command[-1]]
     finished = subprocess.run(
@@ -186,7 +187,7 @@ def test_gunicorn_refuses_to_serve_in_debug_and_testing(
 ):
     settings = {"SECRET_KEY": KEY, mode: True}
 
-    output = gunicorn_refusal(tmp_path, database_url, settings, *options)
+    output = refusal(tmp_path, database_url, settings, *options)
 
     (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
     assert f"Refused to start: {mode} is on under gunicorn/" in line
@@ -205,3 +206,70 @@ def test_flask_run_serves_in_debug_mode(tmp_path, database_url):
 
     assert page.status == 200
     assert "Debug mode: on" in server.log_path.read_text()
+
+
+NO_TRUSTED_HOSTS = "TRUSTED_HOSTS is not set, so the app would answer requests"
+
+
+def test_an_app_built_to_serve_needs_trusted_hosts():
+    with pytest.raises(ConfigError, match=NO_TRUSTED_HOSTS):
+        create_app({"SECRET_KEY": KEY})
+
+
+@pytest.mark.parametrize("hosts", [None, '["example.com"]'], ids=["unset", "set"])
+@pytest.mark.parametrize("mode", ["DEBUG", "TESTING"])
+def test_debug_and_testing_need_no_trusted_hosts(monkeypatch, mode, hosts):
+    if hosts is not None:
+        monkeypatch.setenv("FLASK_TRUSTED_HOSTS", hosts)
+
+    app = create_app({"SECRET_KEY": KEY, mode: True})
+
+    assert app.config[mode] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("options", [[], ["--preload"]], ids=["workers", "preload"])
+def test_gunicorn_refuses_to_serve_without_trusted_hosts(
+    tmp_path, database_url, options
+):
+    settings = {"SECRET_KEY": KEY, "TRUSTED_HOSTS": None}
+
+    output = refusal(tmp_path, database_url, settings, *options)
+
+    (line,) = [line for line in output.splitlines() if "CRITICAL" in line]
+    assert f"Refused to start: {NO_TRUSTED_HOSTS}" in line
+    assert "FLASK_TRUSTED_HOSTS" in line
+
+
+# In a process of its own: were it not refused, it would serve until stopped.
+@pytest.mark.slow
+def test_flask_run_refuses_to_serve_without_trusted_hosts(tmp_path, database_url):
+    settings = {"SECRET_KEY": KEY, "TRUSTED_HOSTS": None}
+
+    output = refusal(tmp_path, database_url, settings, server=servers.flask_run)
+
+    (line,) = output.splitlines()
+    assert line.startswith(f"Error: {NO_TRUSTED_HOSTS}")
+
+
+# The README's commands that prepare a checkout, with only the key set.
+SETUP_COMMANDS = [
+    pytest.param(["init-db"], None, id="init-db"),
+    pytest.param(["db", "upgrade"], None, id="db upgrade"),
+    pytest.param(["create-user", "demo"], "a password\na password\n", id="create-user"),
+    pytest.param(["session", "new-key"], None, id="session new-key"),
+    pytest.param(["routes"], None, id="routes"),
+]
+
+
+@pytest.mark.parametrize(("command", "answers"), SETUP_COMMANDS)
+def test_setup_commands_need_no_trusted_hosts(
+    tmp_path, monkeypatch, command, answers
+):
+    environment = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
+    assert flask(["init-db"], environment, tmp_path, monkeypatch).exit_code == 0
+
+    result = flask(command, environment, tmp_path, monkeypatch, answers)
+
+    assert result.exit_code == 0, result.output
+    assert "TRUSTED_HOSTS" not in result.output

@@ -1,3 +1,4 @@
+import json
 import logging
 import threading
 from typing import NamedTuple
@@ -21,8 +22,11 @@ THROUGH_THE_PROXY = {
 
 
 @pytest.fixture
-def make_app(database_url):
-    """Build the app as production runs it: not testing, CSRF on."""
+def make_app(database_url, monkeypatch):
+    """Build the app as production runs it: not testing, CSRF on, and the
+    site's hosts in the environment: the test client's, and the one the
+    proxy forwards."""
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", json.dumps(["localhost", "example.org"]))
 
     def make_app(**settings):
         databases.prepare_database(database_url, users=[("test", PASSWORD)])
@@ -200,6 +204,43 @@ def test_trusted_hosts_come_from_the_environment(make_app, monkeypatch):
     refused = client.get("/", headers={"Host": "evil.example"})
     assert refused.status_code == 400
     assert "Traceback" not in refused.text
+
+
+# A visitor's request for another site, directly or through the proxy.
+FOREIGN_HOSTS = [
+    pytest.param({"Host": "evil.example"}, 0, id="host"),
+    pytest.param({"Host": "evil.example:443"}, 0, id="host and port"),
+    pytest.param({"Host": "localhost.evil.example"}, 0, id="subdomain of another"),
+    pytest.param({"Host": "evil.example"}, 1, id="host behind the proxy"),
+    pytest.param(
+        {**THROUGH_THE_PROXY, "X-Forwarded-Host": "evil.example"},
+        1,
+        id="forwarded host",
+    ),
+]
+
+
+@pytest.mark.parametrize(("headers", "proxies"), FOREIGN_HOSTS)
+@pytest.mark.parametrize("path", ["/auth//login", "/static//style.css", "/"])
+def test_a_request_for_another_host_gets_400_and_no_redirect(
+    make_app, headers, proxies, path
+):
+    client = make_app(TRUSTED_PROXIES=proxies).test_client()
+
+    response = client.get(path, headers=headers)
+
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/auth//login", "/static//style.css"])
+def test_a_request_for_a_trusted_host_is_redirected_on_it(make_app, path):
+    client = make_app().test_client()
+
+    response = client.get(path, headers={"Host": "example.org"})
+
+    assert response.status_code == 308
+    assert response.location.startswith("http://example.org/")
 
 
 @pytest.mark.parametrize("hosts", ["example.org", ["example.org", 1], {"a": 1}])

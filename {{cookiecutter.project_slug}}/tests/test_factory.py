@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 from {{ cookiecutter.package_name }}.sessions import (
@@ -10,7 +11,8 @@ from {{ cookiecutter.package_name }}.sessions import (
 
 
 def test_testing_flag_comes_from_test_config(app):
-    assert not create_app({"SECRET_KEY": "x" * 32}).testing
+    production = {"SECRET_KEY": "x" * 32, "TRUSTED_HOSTS": helpers.TEST_HOSTS}
+    assert not create_app(production).testing
     assert app.testing
 
 
@@ -28,6 +30,7 @@ def test_refuses_a_string_as_key_fallbacks():
 def test_reads_prefixed_environment_variables(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment, 32+ bytes")
     monkeypatch.setenv("FLASK_SESSION_ABSOLUTE_LIFETIME", "600")
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["localhost"]')
 
     app = create_app()
 
@@ -38,7 +41,12 @@ def test_reads_prefixed_environment_variables(monkeypatch):
 def test_test_config_overrides_the_environment(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment, 32+ bytes")
 
-    app = create_app({"SECRET_KEY": "a key from the test config, 32+ bytes"})
+    app = create_app(
+        {
+            "SECRET_KEY": "a key from the test config, 32+ bytes",
+            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+        }
+    )
 
     assert app.secret_key == "a key from the test config, 32+ bytes"
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 
@@ -38,7 +39,7 @@ def instance_folder(monkeypatch, tmp_path):
 
 
 def test_flask_instance_path_names_the_instance_folder(instance_folder):
-    app = create_app({"SECRET_KEY": KEY})
+    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
 
     assert app.instance_path == str(instance_folder)
     assert instance_folder.is_dir()
@@ -48,13 +49,13 @@ def test_settings_are_read_from_the_named_instance_folder(instance_folder):
     instance_folder.mkdir()
     (instance_folder / "config.py").write_text('INSTANCE_NAME = "moved"\n')
 
-    app = create_app({"SECRET_KEY": KEY})
+    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
 
     assert app.config["INSTANCE_NAME"] == "moved"
 
 
 def test_the_default_database_follows_the_instance_folder(instance_folder):
-    app = create_app({"SECRET_KEY": KEY})
+    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
 
     database = app.config["SQLALCHEMY_DATABASE_URI"].database
     assert Path(database) == instance_folder / "app.sqlite"
@@ -96,7 +97,11 @@ def test_a_database_outside_the_python_environment_is_accepted(instance_folder):
     path = instance_folder.parent / "data" / "app.sqlite"
 
     app = create_app(
-        {"SECRET_KEY": KEY, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"}
+        {
+            "SECRET_KEY": KEY,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+        }
     )
 
     assert Path(app.config["SQLALCHEMY_DATABASE_URI"].database) == path

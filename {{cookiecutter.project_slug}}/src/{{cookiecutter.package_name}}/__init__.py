@@ -44,12 +44,13 @@ def create_app(test_config=None):
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)
-    # The teaching pages, unless the project deleted their folder. Looked
-    # for rather than tried, so that an error inside them still shows.
+    # The teaching pages, unless the project deleted their folder; they
+    # decide themselves where they are served. Looked for rather than
+    # tried, so that an error inside them still shows.
     if importlib.util.find_spec(f"{__name__}.teaching"):
         from . import teaching
 
-        app.register_blueprint(teaching.bp)
+        teaching.init_app(app)
     app.add_url_rule("/", endpoint="index")
 
     # After the blueprints, so that the user is loaded (and a revoked

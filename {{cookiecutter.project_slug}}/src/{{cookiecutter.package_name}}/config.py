@@ -12,7 +12,11 @@ deployment stops at once with a message that names the setting and the
 fix, rather than failing on some later request.
 """
 
+<<<<<<< HEAD
 import functools
+=======
+import contextlib
+>>>>>>> i21-prod
 import logging
 import math
 import os
@@ -105,11 +109,20 @@ def load(app, test_config=None):
     app.config.from_prefixed_env()
     if test_config is not None:
         app.config.from_mapping(test_config)
-    try:
+    with refusals_logged(app):
         check(app)
+
+
+@contextlib.contextmanager
+def refusals_logged(app):
+    """Log a ConfigError raised inside as one CRITICAL line, and let it go on.
+
+    Under a ``flask`` command, click prints the message as it is. Under
+    gunicorn the log line is the one to look for.
+    """
+    try:
+        yield
     except ConfigError as error:
-        # Under a ``flask`` command, click prints the message as it is.
-        # Under gunicorn this is the one line to look for in its log.
         if click.get_current_context(silent=True) is None:
             app.logger.critical("Refused to start: %s", error.message)
         raise
@@ -142,6 +155,7 @@ def check(app):
         check_config(app, SignedCookieSessionInterface())
     except SessionConfigError as error:
         raise ConfigError(str(error)) from None
+    check_hosts_to_serve(app)
 
 
 def production_server():
@@ -156,6 +170,36 @@ def production_server():
     if click.get_current_context(silent=True) is not None:
         return None
     return os.environ.get("SERVER_SOFTWARE") or None
+
+
+def serves_requests():
+    """Whether this process is to serve requests, not to prepare a checkout.
+
+    A ``flask`` command other than ``run`` (``init-db``, ``create-user``,
+    ``db upgrade``, ``session``, ``shell``) prepares or inspects, and
+    serves no one. ``flask run`` serves, and so does any process that
+    builds the app outside a ``flask`` command: gunicorn, another WSGI
+    server, a script. What cannot be told apart counts as serving.
+    """
+    context = click.get_current_context(silent=True)
+    return context is None or context.command.name == "run"
+
+
+def check_hosts_to_serve(app):
+    # Without TRUSTED_HOSTS the app answers any Host header and builds
+    # absolute URLs from it, such as Werkzeug's redirect of /auth//login:
+    # a request for evil.example is sent to evil.example, and a cache in
+    # front may keep that answer for everyone. Django requires
+    # ALLOWED_HOSTS for the same reason. Debug and testing stay local.
+    if app.debug or app.testing or app.config["TRUSTED_HOSTS"] is not None:
+        return
+    if serves_requests():
+        raise ConfigError(
+            "TRUSTED_HOSTS is not set, so the app would answer requests for any"
+            " host and build its redirects from it. Set FLASK_TRUSTED_HOSTS to"
+            ' the names the site answers to, such as ["example.com"]; flask'
+            " commands other than run need none."
+        )
 
 
 def check_server_mode(app):

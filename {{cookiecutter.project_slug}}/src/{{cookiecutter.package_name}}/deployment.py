@@ -1,6 +1,7 @@
 """Running in production: behind a reverse proxy, as one of several instances.
 
-Three settings, all off until configured:
+Three settings, all off until configured, though a server needs the
+second:
 
 ``TRUSTED_PROXIES``
     How many proxies stand in front of the app (1 for a single nginx).
@@ -16,13 +17,15 @@ Three settings, all off until configured:
     The host names the site answers to, as a JSON list in the
     environment: ``FLASK_TRUSTED_HOSTS='["example.com"]'``. A request
     for any other ``Host`` gets 400, so links built from it (such as a
-    login redirect) cannot point elsewhere. Flask reads the setting.
+    redirect) cannot point elsewhere. Flask reads the setting. Outside
+    debug and testing the app refuses to serve without it.
 
 ``INSTANCE_NAME``
     Sent back in an ``X-Instance`` header on every response, to show
     which of several instances answered.
 
-``config.py`` checks the first two at start-up.
+``config.py`` checks the first two at start-up, and requires the second
+where the app is to serve.
 """
 
 import threading

@@ -32,7 +32,15 @@ def logged_in_cookie(client, auth, app):
     "settings",
     [
         pytest.param({}, id="testing"),
-        pytest.param({"TESTING": False, "WTF_CSRF_ENABLED": True}, id="production"),
+        pytest.param(
+            {
+                "TESTING": False,
+                "WTF_CSRF_ENABLED": True,
+                "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+                "TEACHING_PAGES": True,
+            },
+            id="production",
+        ),
     ],
 )
 @pytest.mark.parametrize("method", ["GET", "POST"])

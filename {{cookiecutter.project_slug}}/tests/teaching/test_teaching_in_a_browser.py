@@ -27,9 +27,11 @@ SIGNATURE_COLOUR = "rgb(163, 36, 107)"
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The app as in production, with one user."""
+    """The app as in production, with one user and the teaching pages."""
     folder = tmp_path_factory.mktemp("site")
-    with browsers.serve(folder, [USER], SECRET_KEY=SECRET_KEY) as url:
+    with browsers.serve(
+        folder, [USER], SECRET_KEY=SECRET_KEY, TEACHING_PAGES=True
+    ) as url:
         yield url
 
 
@@ -55,7 +57,7 @@ def log_in(page, site):
 
 def decode(cookie):
     """Verify a session cookie with the servers' key, as the app does."""
-    app = create_app({"SECRET_KEY": SECRET_KEY})
+    app = create_app({"SECRET_KEY": SECRET_KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
     return helpers.decoded(app, cookie).data
 
 
