@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import pytest
 import time_machine
+from click.testing import CliRunner
+from flask.cli import cli
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from {{ cookiecutter.package_name }}.sessions import decode
@@ -180,3 +182,16 @@ def sign_json(data, secret=TEST_SECRET_KEY):
 def escape_of(char):
     """How the commands write ``char``: a JSON-style escape."""
     return f"\\u{ord(char):04x}"
+
+
+def flask_command(command, environment, folder, monkeypatch, answers=None):
+    """Run ``flask COMMAND`` from ``folder`` in this process: the command
+    group that ``python -m flask`` runs, reading the environment as it
+    does, with ``TEST_SECRET_KEY`` unless ``environment`` sets a key."""
+    monkeypatch.chdir(folder)
+    environment = {
+        "FLASK_APP": "{{ cookiecutter.package_name }}",
+        "FLASK_SECRET_KEY": TEST_SECRET_KEY,
+        **environment,
+    }
+    return CliRunner().invoke(cli, command, env=environment, input=answers)

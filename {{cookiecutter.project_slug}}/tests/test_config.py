@@ -6,8 +6,6 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
-from flask.cli import cli
 
 import helpers
 import servers
@@ -55,15 +53,8 @@ def test_usable_settings_are_given_their_final_types(monkeypatch):
 
 
 def flask(command, environment, folder, monkeypatch, answers=None):
-    """Run ``flask COMMAND`` in this process: the command group that
-    ``python -m flask`` runs, reading the environment as it does."""
-    monkeypatch.chdir(folder)
-    environment = {
-        "FLASK_APP": "{{ cookiecutter.package_name }}",
-        "FLASK_SECRET_KEY": KEY,
-        **environment,
-    }
-    return CliRunner().invoke(cli, command, env=environment, input=answers)
+    environment = {"FLASK_SECRET_KEY": KEY, **environment}
+    return helpers.flask_command(command, environment, folder, monkeypatch, answers)
 
 
 @pytest.mark.parametrize(
@@ -263,9 +254,7 @@ SETUP_COMMANDS = [
 
 
 @pytest.mark.parametrize(("command", "answers"), SETUP_COMMANDS)
-def test_setup_commands_need_no_trusted_hosts(
-    tmp_path, monkeypatch, command, answers
-):
+def test_setup_commands_need_no_trusted_hosts(tmp_path, monkeypatch, command, answers):
     environment = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}"}
     assert flask(["init-db"], environment, tmp_path, monkeypatch).exit_code == 0
 

@@ -12,11 +12,8 @@ deployment stops at once with a message that names the setting and the
 fix, rather than failing on some later request.
 """
 
-<<<<<<< HEAD
-import functools
-=======
 import contextlib
->>>>>>> i21-prod
+import functools
 import logging
 import math
 import os
