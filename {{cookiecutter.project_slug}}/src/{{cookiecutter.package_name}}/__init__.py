@@ -46,11 +46,11 @@ def create_app(test_config=None):
     app.register_blueprint(pages.bp)
     # The teaching pages, unless the project deleted their folder; they
     # decide themselves where they are served. Looked for rather than
-    # tried, so that an error inside them still shows.
-    if importlib.util.find_spec(f"{__name__}.teaching"):
-        from . import teaching
-
-        teaching.init_app(app)
+    # tried, so that an error inside them still shows, and imported by
+    # name, so that type checkers do not look for a folder that may be gone.
+    teaching = f"{__name__}.teaching"
+    if importlib.util.find_spec(teaching):
+        importlib.import_module(teaching).init_app(app)
     app.add_url_rule("/", endpoint="index")
 
     # After the blueprints, so that the user is loaded (and a revoked
