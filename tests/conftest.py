@@ -3,6 +3,7 @@
 Plain helpers are in ``helpers.py``.
 """
 
+import inspect
 import shutil
 
 import pytest
@@ -27,10 +28,20 @@ def project_without_teaching_pages(cookies_session):
 # Last, after pytest has grouped the tests by the bakes they share.
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Put last the tests that wait for the baked suites running in the
-    background, so that the others run meanwhile."""
-    waits = {"baked_suite_runs", "default_project_tested"}
-    items.sort(key=lambda item: bool(waits & set(item.fixturenames)))
+    """Order the tests around the baked suites that run in the background.
+
+    First the tests that use the default bake's environment: the first of
+    them makes it and starts the suites. Last the tests that wait for a
+    suite's result. The rest run in between, while the suites run.
+    """
+
+    def order(item):
+        asks_for = set(inspect.signature(item.obj).parameters)
+        if asks_for & {"baked_suite_runs", "default_project_tested"}:
+            return 2
+        return 0 if "baked_python" in item.fixturenames else 1
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")
