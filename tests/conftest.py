@@ -4,6 +4,7 @@ Plain helpers are in ``helpers.py``.
 """
 
 import inspect
+import shlex
 import shutil
 
 import pytest
@@ -44,6 +45,10 @@ def pytest_collection_modifyitems(items):
     items.sort(key=order)
 
 
+# The niceness of the background runs that the default bake's need not wait for.
+OFF_THE_CRITICAL_PATH = 10
+
+
 @pytest.fixture(scope="session")
 def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_factory):
     """The long runs of baked suites, started together in the background.
@@ -58,11 +63,14 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     - "3.x": the default bake's quick tests under each other Python the
       machine has, in a copy of the bake with an environment of its own.
 
+    The default bake's run is the longest, and the template's tests end
+    with it: the others run at a lower priority, in the time it leaves.
     ``result()`` waits for one; what still runs at the end is stopped.
     """
     folder = tmp_path_factory.mktemp("baked-suite-runs")
 
-    def start(name, command, cwd):
+    def start(name, command, cwd, niceness=0):
+        command = f"nice -n {niceness} bash -c {shlex.quote(command)}"
         runs[name] = helpers.Background(command, cwd, folder / f"{name}.log", True)
 
     runs = {}
@@ -76,7 +84,8 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
         shutil.copytree(
             default_project, copy, ignore=shutil.ignore_patterns(".venv", ".git")
         )
-        start(version, helpers.quick_suite_command(python, copy, copy.parent), copy)
+        command = helpers.quick_suite_command(python, copy, copy.parent)
+        start(version, command, copy, niceness=OFF_THE_CRITICAL_PATH)
 
     readme = helpers.readme_command(default_project / "README.md", "Run the tests")
     install, tests = readme.rsplit("\n", 1)
@@ -91,6 +100,7 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
             *("--all", "-m", "not container"),
         ),
         project_without_teaching_pages,
+        niceness=OFF_THE_CRITICAL_PATH,
     )
     yield runs
     for run in runs.values():
