@@ -4,6 +4,7 @@ Plain helpers are in ``helpers.py``.
 """
 
 import inspect
+import os
 import shlex
 import shutil
 
@@ -45,7 +46,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=order)
 
 
-# The niceness of the background runs that the default bake's need not wait for.
+# The niceness of the work that the default bake's run need not wait for.
 OFF_THE_CRITICAL_PATH = 10
 
 
@@ -64,7 +65,8 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
       machine has, in a copy of the bake with an environment of its own.
 
     The default bake's run is the longest, and the template's tests end
-    with it: the others run at a lower priority, in the time it leaves.
+    with it: everything else runs at a lower priority, in the time it
+    leaves.
     ``result()`` waits for one; what still runs at the end is stopped.
     """
     folder = tmp_path_factory.mktemp("baked-suite-runs")
@@ -92,6 +94,9 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     installed = helpers.run(install, default_project, shell=True)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     start("default", tests, default_project)
+    # From here on this process yields to that run, and so does what it
+    # starts: the template's own tests and the run below.
+    os.nice(OFF_THE_CRITICAL_PATH)
     start(
         "without-teaching-pages",
         helpers.suite_command(
@@ -100,7 +105,6 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
             *("--all", "-m", "not container"),
         ),
         project_without_teaching_pages,
-        niceness=OFF_THE_CRITICAL_PATH,
     )
     yield runs
     for run in runs.values():
