@@ -5,7 +5,6 @@ Plain helpers are in ``helpers.py``.
 
 import inspect
 import os
-import shlex
 import shutil
 
 import pytest
@@ -66,36 +65,22 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
 
     The default bake's run is the longest, and the template's tests end
     with it: everything else runs at a lower priority, in the time it
-    leaves.
-    ``result()`` waits for one; what still runs at the end is stopped.
+    leaves. ``result()`` waits for one run; what still runs at the end is
+    stopped.
     """
     folder = tmp_path_factory.mktemp("baked-suite-runs")
 
-    def start(name, command, cwd, niceness=0):
-        command = f"nice -n {niceness} bash -c {shlex.quote(command)}"
+    def start(name, command, cwd):
         runs[name] = helpers.Background(command, cwd, folder / f"{name}.log", True)
 
     runs = {}
-    # The README's command makes its environment with this one.
-    readme_python = helpers.python_version(shutil.which("python3"))
-    for version in helpers.PYTHONS:
-        python = helpers.python_named(version)
-        if python is None or version == readme_python:
-            continue
-        copy = folder / f"python{version}" / default_project.name
-        shutil.copytree(
-            default_project, copy, ignore=shutil.ignore_patterns(".venv", ".git")
-        )
-        command = helpers.quick_suite_command(python, copy, copy.parent)
-        start(version, command, copy, niceness=OFF_THE_CRITICAL_PATH)
-
     readme = helpers.readme_command(default_project / "README.md", "Run the tests")
     install, tests = readme.rsplit("\n", 1)
     installed = helpers.run(install, default_project, shell=True)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     start("default", tests, default_project)
     # From here on this process yields to that run, and so does what it
-    # starts: the template's own tests and the run below.
+    # starts: the template's own tests and the runs below.
     os.nice(OFF_THE_CRITICAL_PATH)
     start(
         "without-teaching-pages",
@@ -106,6 +91,17 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
         ),
         project_without_teaching_pages,
     )
+    # The README's command makes its environment with this one.
+    readme_python = helpers.python_version(shutil.which("python3"))
+    for version in helpers.PYTHONS:
+        python = helpers.python_named(version)
+        if python is None or version == readme_python:
+            continue
+        copy = folder / f"python{version}" / default_project.name
+        # Without what the default bake's running suite leaves in it.
+        leftovers = shutil.ignore_patterns(".venv", ".git", "instance", "__pycache__")
+        shutil.copytree(default_project, copy, ignore=leftovers)
+        start(version, helpers.quick_suite_command(python, copy, copy.parent), copy)
     yield runs
     for run in runs.values():
         run.stop()

@@ -43,26 +43,22 @@ def test_a_plain_pytest_leaves_out_the_marks_that_all_adds(
     assert quick + marked == everything
 
 
-def test_baked_readme_run_command_serves_the_app(
-    default_project, baked_python, default_project_tested
-):
-    # After the bake's own suite, since this test deletes its secret.
-    command = helpers.readme_command(default_project / "README.md", "Run the app on")
-    # As in a fresh clone, where git has left the secret behind.
-    (default_project / ".env").unlink()
-    first_user = helpers.readme_command(
-        default_project / "README.md", "get a first user"
+def test_baked_readme_run_command_serves_the_app(default_project, tmp_path):
+    # As in a fresh clone: git leaves the secret, the environment and the
+    # instance folder behind.
+    project = tmp_path / default_project.name
+    shutil.copytree(
+        default_project,
+        project,
+        ignore=shutil.ignore_patterns(".env", ".venv", "instance", "__pycache__"),
     )
+    command = helpers.readme_command(project / "README.md", "Run the app on")
+    first_user = helpers.readme_command(project / "README.md", "get a first user")
     port = helpers.free_port()
 
-    with helpers.serving(
-        command, default_project, port, {"FLASK_RUN_PORT": str(port)}, True
-    ):
+    with helpers.serving(command, project, port, {"FLASK_RUN_PORT": str(port)}, True):
         created = helpers.run(
-            first_user,
-            default_project,
-            shell=True,
-            input="a demo password\n" * 2,
+            first_user, project, shell=True, input="a demo password\n" * 2
         )
         browser = helpers.Browser(f"http://127.0.0.1:{port}")
         home = browser.get("/")
@@ -71,7 +67,7 @@ def test_baked_readme_run_command_serves_the_app(
         )
 
     assert created.returncode == 0, created.stderr
-    assert "FLASK_SECRET_KEY=" in (default_project / ".env").read_text()
+    assert "FLASK_SECRET_KEY=" in (project / ".env").read_text()
     assert "Flask Signed Session" in home
     assert "Welcome, demo." in page
 

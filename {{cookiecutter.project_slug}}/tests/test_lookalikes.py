@@ -5,12 +5,7 @@ import unicodedata
 
 import pytest
 
-from {{ cookiecutter.package_name }}.lookalikes import (
-    mixes_scripts,
-    prototypes,
-    skeleton,
-    username_skeleton,
-)
+from {{ cookiecutter.package_name }} import lookalikes
 from {{ cookiecutter.package_name }}.users import (
     USERNAME_MAX_LENGTH,
     USERNAME_PATTERN,
@@ -34,7 +29,7 @@ from {{ cookiecutter.package_name }}.users import (
     ],
 )
 def test_a_name_that_mixes_scripts_is_mixed(name):
-    assert mixes_scripts(name)
+    assert lookalikes.mixes_scripts(name)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +51,7 @@ def test_a_name_that_mixes_scripts_is_mixed(name):
     ],
 )
 def test_a_name_in_one_writing_system_is_not_mixed(name):
-    assert not mixes_scripts(name)
+    assert not lookalikes.mixes_scripts(name)
 
 
 @pytest.mark.parametrize(
@@ -74,7 +69,9 @@ def test_a_name_in_one_writing_system_is_not_mixed(name):
     ],
 )
 def test_names_that_look_alike_share_a_skeleton(name, look_alike):
-    assert username_skeleton(name) == username_skeleton(look_alike)
+    skeleton = lookalikes.username_skeleton
+
+    assert skeleton(name) == skeleton(look_alike)
 
 
 @pytest.mark.parametrize(
@@ -82,11 +79,13 @@ def test_names_that_look_alike_share_a_skeleton(name, look_alike):
     [("alice", "bob"), ("alice", "alicia"), ("\u0438\u0432\u0430\u043d", "ivan")],
 )
 def test_names_that_differ_have_different_skeletons(name, other):
-    assert username_skeleton(name) != username_skeleton(other)
+    skeleton = lookalikes.username_skeleton
+
+    assert skeleton(name) != skeleton(other)
 
 
 def test_a_skeleton_leaves_invisible_characters_out():
-    assert skeleton("al\u200bice") == skeleton("alice")
+    assert lookalikes.skeleton("al\u200bice") == lookalikes.skeleton("alice")
 
 
 @pytest.mark.parametrize(
@@ -99,11 +98,11 @@ def test_a_skeleton_leaves_invisible_characters_out():
     ],
 )
 def test_the_table_maps_a_character_to_its_prototype(character, prototype):
-    assert prototypes()[character] == prototype
+    assert lookalikes.prototypes()[character] == prototype
 
 
 def test_no_prototype_is_itself_replaced():
-    table = prototypes()
+    table = lookalikes.prototypes()
 
     replaced = {p for p in table.values() if any(c in table for c in p)}
 
@@ -114,7 +113,7 @@ def test_the_longest_username_skeleton_fits_its_column():
     # A Hangul syllable gives the longest skeleton of any character.
     name = "\ucb94" * USERNAME_MAX_LENGTH
 
-    assert len(username_skeleton(name)) == USERNAME_SKELETON_MAX_LENGTH
+    assert len(lookalikes.username_skeleton(name)) == USERNAME_SKELETON_MAX_LENGTH
 
 
 @pytest.mark.slow
@@ -126,4 +125,4 @@ def test_no_character_of_a_username_has_a_longer_skeleton_than_its_share():
         if USERNAME_PATTERN.match(normal):
             characters.update(normal)
 
-    assert max(len(username_skeleton(c)) for c in characters) == share
+    assert max(len(lookalikes.username_skeleton(c)) for c in characters) == share

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-10
+Create Date: 2026-12-02
 
 Each existing username gets its skeleton (see the app's lookalikes.py),
 which names that look alike share, such as "cop" and Cyrillic "сор".
@@ -26,12 +26,9 @@ depends_on = None
 
 SKELETON_LENGTH = 448
 
-# The table as this revision knows it, whatever the models say later.
+# The columns this revision reads and writes, whatever the models say later.
 users = sa.table(
-    "users",
-    sa.column("id", sa.Integer),
-    sa.column("username", sa.String),
-    sa.column("username_skeleton", sa.String),
+    "users", sa.column("id"), sa.column("username"), sa.column("username_skeleton")
 )
 
 
