@@ -4,7 +4,6 @@ Plain helpers are in ``helpers.py``.
 """
 
 import inspect
-import os
 import shutil
 
 import pytest
@@ -45,10 +44,6 @@ def pytest_collection_modifyitems(items):
     items.sort(key=order)
 
 
-# The niceness of the work that the default bake's run need not wait for.
-OFF_THE_CRITICAL_PATH = 10
-
-
 @pytest.fixture(scope="session")
 def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_factory):
     """The long runs of baked suites, started together in the background.
@@ -63,10 +58,7 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     - "3.x": the default bake's quick tests under each other Python the
       machine has, in a copy of the bake with an environment of its own.
 
-    The default bake's run is the longest, and the template's tests end
-    with it: everything else runs at a lower priority, in the time it
-    leaves. ``result()`` waits for one run; what still runs at the end is
-    stopped.
+    ``result()`` waits for one run; what still runs at the end is stopped.
     """
     folder = tmp_path_factory.mktemp("baked-suite-runs")
 
@@ -79,9 +71,6 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     installed = helpers.run(install, default_project, shell=True)
     assert installed.returncode == 0, installed.stdout + installed.stderr
     start("default", tests, default_project)
-    # From here on this process yields to that run, and so does what it
-    # starts: the template's own tests and the runs below.
-    os.nice(OFF_THE_CRITICAL_PATH)
     start(
         "without-teaching-pages",
         helpers.suite_command(
