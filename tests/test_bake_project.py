@@ -140,11 +140,23 @@ def test_ruff_format_is_clean(baked):
 
 # The default bake runs its whole suite in test_readme.py. The names' variants
 # differ from it in their answers alone, which the tests above cover.
-def test_the_whole_suite_passes_without_the_teaching_pages(baked_suite_runs):
+def test_the_whole_suite_passes_without_the_teaching_pages(
+    baked_suite_runs, project_without_teaching_pages, baked_python
+):
     result = baked_suite_runs["without-teaching-pages"].result()
+    # The run leaves out the container tests, and nothing else.
+    container_tests = helpers.run_suite(
+        baked_python,
+        project_without_teaching_pages,
+        "--collect-only",
+        "-m",
+        "container",
+    )
 
     assert result.returncode == 0, result.stdout[-3000:]
-    assert re.search(r"\d+ passed", result.stdout)
+    counts = re.search(r"\d+ passed, (\d+) deselected", result.stdout)
+    assert counts, result.stdout[-3000:]
+    assert f"{counts.group(1)}/" in container_tests.stdout
 
 
 # What the teaching pages own, the one list the post-gen hook deletes.

@@ -220,10 +220,8 @@ def forget_failures(username, address, device=None):
     """
     user_digest = digest(username)
     row = LoginAttempts
-    if device is not None:
-        counted_as = device_address(device)
-    else:
-        counted_as = normal_address(address)
+    # Where the attempt was counted first: its device, or its address.
+    (counted_as, _), *_ = counted_at(address, device)
     db.session.execute(
         sa.delete(row).where(
             row.username_digest == user_digest, row.address == counted_as
