@@ -15,6 +15,7 @@ import pytest
 import browsers
 import databases
 import helpers
+import mailboxes
 import servers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.db import db
@@ -98,13 +99,29 @@ def each_database_url(request):
 
 
 @pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 for the whole run, which every app
+    the tests build sends its mail to."""
+    server = mailboxes.SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """What the SMTP server receives during one test."""
+    smtp_server.mailbox.empty()
+    return smtp_server.mailbox
+
+
+@pytest.fixture(scope="session")
 def compiled_templates(tmp_path_factory):
     """The Jinja templates compiled once, for every app the tests build."""
     return jinja2.FileSystemBytecodeCache(tmp_path_factory.mktemp("jinja"))
 
 
 @pytest.fixture
-def build_app(database_url, compiled_templates):
+def build_app(database_url, compiled_templates, mailbox, smtp_server):
     """Build apps on the test database: the test settings, then ``settings``.
 
     For the settings the factory itself reads, such as ``DEBUG``.
@@ -119,6 +136,9 @@ def build_app(database_url, compiled_templates):
                 "SQLALCHEMY_DATABASE_URI": database_url,
                 "WTF_CSRF_ENABLED": False,
                 "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
+                **smtp_server.settings,
+                # Flask-Mail would only pretend to send in testing.
+                "MAIL_SUPPRESS_SEND": False,
                 **settings,
             }
         )

@@ -27,6 +27,21 @@ TEST_SECRET_KEY = "a test key, long enough to be realistic: 0123456789"
 # The host Flask's test client asks for: an app built as production runs
 # it, outside a flask command, refuses to start without TRUSTED_HOSTS.
 TEST_HOSTS = ["localhost"]
+# A mail server, which an app built as production runs it needs, and which
+# tests that send nothing never reach.
+MAIL_SETTINGS = {
+    "MAIL_SERVER": "127.0.0.1",
+    "MAIL_DEFAULT_SENDER": "Tests <no-reply@localhost>",
+}
+# What such an app needs besides its key.
+SERVING_SETTINGS = {"TRUSTED_HOSTS": TEST_HOSTS, **MAIL_SETTINGS}
+
+
+def environment_of(settings):
+    """``settings`` as ``FLASK_``-prefixed environment variables, in JSON,
+    which ``from_prefixed_env`` reads back exactly."""
+    return {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
+
 
 # A character of each kind a terminal acts on instead of showing, and the
 # ends of each range. (A lone surrogate is escaped too, but a session that

@@ -149,9 +149,10 @@ def gunicorn(port, settings, log_path, workers=1):
 
 
 def served_settings(settings):
-    """``settings`` as the environment variables of a server, with its hosts."""
-    settings = {"TRUSTED_HOSTS": SERVED_HOSTS, **settings}
-    return {f"FLASK_{name}": json.dumps(value) for name, value in settings.items()}
+    """``settings`` as the environment variables of a server, with its hosts
+    and a mail server."""
+    settings = {"TRUSTED_HOSTS": SERVED_HOSTS, **helpers.MAIL_SETTINGS, **settings}
+    return helpers.environment_of(settings)
 
 
 def flask_run(port, settings, log_path):

@@ -58,7 +58,10 @@ class SoakVisitor(servers.Visitor):
 
     def register(self):
         fields = {"username": self.name, "password": self.password}
-        _, sent = self.submit("/auth/register", {**fields, "confirm": self.password})
+        _, sent = self.submit(
+            "/auth/register",
+            {**fields, "email": f"{self.name}@example.com", "confirm": self.password},
+        )
         self.expect(sent.status == 302, "registration refused")
 
     def round(self):

@@ -22,7 +22,12 @@ def database_url(each_database_url):
 def register(client, username, password="a long password"):
     return client.post(
         "/auth/register",
-        data={"username": username, "password": password, "confirm": password},
+        data={
+            "username": username,
+            "email": "new@example.com",
+            "password": password,
+            "confirm": password,
+        },
     )
 
 
@@ -33,6 +38,7 @@ def test_register_creates_a_user(client, app):
         "/auth/register",
         data={
             "username": "alice",
+            "email": "alice@example.com",
             "password": "a long password",
             "confirm": "a long password",
         },
@@ -70,7 +76,9 @@ class BadRegistration(NamedTuple):
     ids=lambda case: case.message,
 )
 def test_register_rejects_bad_input(client, case):
-    response = client.post("/auth/register", data=case._asdict())
+    response = client.post(
+        "/auth/register", data={"email": "alice@example.com", **case._asdict()}
+    )
 
     assert response.status_code == 200
     assert case.message in response.get_data(as_text=True)
@@ -324,12 +332,17 @@ def test_flash_is_shown_once(client, auth):
 def test_register_flashes_success(client):
     response = client.post(
         "/auth/register",
-        data={"username": "dave", "password": "long enough", "confirm": "long enough"},
+        data={
+            "username": "dave",
+            "email": "dave@example.com",
+            "password": "long enough",
+            "confirm": "long enough",
+        },
         follow_redirects=True,
     )
 
     assert (
-        '<p class="flash flash-success" role="status">Your account is ready.'
+        '<p class="flash flash-success" role="status">Your account is ready,'
         in response.text
     )
 

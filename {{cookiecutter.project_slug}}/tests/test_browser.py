@@ -32,11 +32,17 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
 
     page.goto(f"{site}/auth/register")
     page.fill("#username", "ada")
+    page.fill("#email", "ada@example.com")
     page.fill("#password", "correct horse battery")
     page.fill("#confirm", "correct horse battery")
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}/auth/login")
-    browsers.expect(flashes).to_have_text(["Your account is ready. Please log in."])
+    browsers.expect(flashes).to_have_text(
+        [
+            "Your account is ready, and a link to confirm ada@example.com is on its"
+            " way there. Please log in."
+        ]
+    )
     camera.shoot("registered")
 
     page.reload()

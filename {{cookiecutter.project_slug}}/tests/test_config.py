@@ -45,7 +45,7 @@ def test_usable_settings_are_given_their_final_types(monkeypatch):
     monkeypatch.setenv("FLASK_PERMANENT_SESSION_LIFETIME", "3600")
     monkeypatch.setenv("FLASK_LOG_LEVEL", "warning")
 
-    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": KEY, **helpers.SERVING_SETTINGS})
 
     assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
     assert app.config["LOG_LEVEL"] == "WARNING"

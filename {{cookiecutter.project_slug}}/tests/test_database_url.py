@@ -32,7 +32,7 @@ def test_platform_urls_reach_postgresql_through_psycopg_3(url):
 
 def test_the_default_is_an_sqlite_file_in_the_instance_folder(monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app({"SECRET_KEY": "k" * 32, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": "k" * 32, **helpers.SERVING_SETTINGS})
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
 
@@ -43,7 +43,7 @@ def test_the_default_is_an_sqlite_file_in_the_instance_folder(monkeypatch, tmp_p
 def test_database_url_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chosen.sqlite'}")
 
-    app = create_app({"SECRET_KEY": "k" * 32, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": "k" * 32, **helpers.SERVING_SETTINGS})
 
     assert app.config["SQLALCHEMY_DATABASE_URI"].database.endswith("chosen.sqlite")
 

@@ -10,7 +10,6 @@ tests.
 
 import contextlib
 import glob
-import json
 import os
 import shutil
 import sqlite3
@@ -49,7 +48,9 @@ def platform_env(tmp_path, **settings):
         "PATH": f"{programs}{os.pathsep}{os.environ['PATH']}",
         "FLASK_SECRET_KEY": helpers.TEST_SECRET_KEY,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
-        "FLASK_TRUSTED_HOSTS": json.dumps(servers.SERVED_HOSTS),
+        **helpers.environment_of(
+            {**helpers.MAIL_SETTINGS, "TRUSTED_HOSTS": servers.SERVED_HOSTS}
+        ),
         **settings,
     }
 

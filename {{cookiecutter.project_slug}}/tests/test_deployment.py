@@ -1,4 +1,3 @@
-import json
 import logging
 import threading
 from typing import NamedTuple
@@ -26,7 +25,12 @@ def make_app(database_url, monkeypatch):
     """Build the app as production runs it: not testing, CSRF on, and the
     site's hosts in the environment: the test client's, and the one the
     proxy forwards."""
-    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", json.dumps(["localhost", "example.org"]))
+    settings = {
+        **helpers.SERVING_SETTINGS,
+        "TRUSTED_HOSTS": ["localhost", "example.org"],
+    }
+    for name, value in helpers.environment_of(settings).items():
+        monkeypatch.setenv(name, value)
 
     def make_app(**settings):
         databases.prepare_database(database_url, users=[("test", PASSWORD)])

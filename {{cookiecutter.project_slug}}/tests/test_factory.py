@@ -11,7 +11,7 @@ from {{ cookiecutter.package_name }}.sessions import (
 
 
 def test_testing_flag_comes_from_test_config(app):
-    production = {"SECRET_KEY": "x" * 32, "TRUSTED_HOSTS": helpers.TEST_HOSTS}
+    production = {"SECRET_KEY": "x" * 32, **helpers.SERVING_SETTINGS}
     assert not create_app(production).testing
     assert app.testing
 
@@ -30,7 +30,8 @@ def test_refuses_a_string_as_key_fallbacks():
 def test_reads_prefixed_environment_variables(monkeypatch):
     monkeypatch.setenv("FLASK_SECRET_KEY", "a key from the environment, 32+ bytes")
     monkeypatch.setenv("FLASK_SESSION_ABSOLUTE_LIFETIME", "600")
-    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["localhost"]')
+    for name, value in helpers.environment_of(helpers.SERVING_SETTINGS).items():
+        monkeypatch.setenv(name, value)
 
     app = create_app()
 
@@ -44,7 +45,7 @@ def test_test_config_overrides_the_environment(monkeypatch):
     app = create_app(
         {
             "SECRET_KEY": "a key from the test config, 32+ bytes",
-            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+            **helpers.SERVING_SETTINGS,
         }
     )
 

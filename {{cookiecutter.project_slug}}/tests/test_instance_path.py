@@ -39,7 +39,7 @@ def instance_folder(monkeypatch, tmp_path):
 
 
 def test_flask_instance_path_names_the_instance_folder(instance_folder):
-    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": KEY, **helpers.SERVING_SETTINGS})
 
     assert app.instance_path == str(instance_folder)
     assert instance_folder.is_dir()
@@ -49,13 +49,13 @@ def test_settings_are_read_from_the_named_instance_folder(instance_folder):
     instance_folder.mkdir()
     (instance_folder / "config.py").write_text('INSTANCE_NAME = "moved"\n')
 
-    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": KEY, **helpers.SERVING_SETTINGS})
 
     assert app.config["INSTANCE_NAME"] == "moved"
 
 
 def test_the_default_database_follows_the_instance_folder(instance_folder):
-    app = create_app({"SECRET_KEY": KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": KEY, **helpers.SERVING_SETTINGS})
 
     database = app.config["SQLALCHEMY_DATABASE_URI"].database
     assert Path(database) == instance_folder / "app.sqlite"
@@ -100,7 +100,7 @@ def test_a_database_outside_the_python_environment_is_accepted(instance_folder):
         {
             "SECRET_KEY": KEY,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-            "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+            **helpers.SERVING_SETTINGS,
         }
     )
 

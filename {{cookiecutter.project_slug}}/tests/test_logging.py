@@ -75,7 +75,7 @@ def test_a_throttled_login_is_one_line_without_the_name_or_password(server):
     assert visitor.submit("/auth/login", fields)[1].status == 429
     server.stop()
 
-    (line,) = lines_with(server.log_path, "Throttled a login")
+    (line,) = lines_with(server.log_path, "Throttled a login for digest")
     assert "WARNING" in line
     assert "127.0.0.1" in line
     assert "ada" not in line

@@ -283,7 +283,7 @@ def test_lua_stops_inflating_one_byte_past_the_limit(lua_nginx):
 @pytest.mark.parametrize(("past_the_limit", "kind"), [(0, None), (1, "expired")])
 def test_the_default_lifetime_is_the_apps_idle_timeout(lua_nginx, past_the_limit, kind):
     lifetime = create_app(
-        {"SECRET_KEY": helpers.TEST_SECRET_KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS}
+        {"SECRET_KEY": helpers.TEST_SECRET_KEY, **helpers.SERVING_SETTINGS}
     ).permanent_session_lifetime
     now = 1767225600
     signed_at = now - int(lifetime.total_seconds()) - past_the_limit
@@ -325,7 +325,7 @@ def test_lua_takes_the_keys_from_the_environment_as_the_app_does(
     monkeypatch.delenv("FLASK_SECRET_KEY_FALLBACKS", raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    app = create_app({"TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({**helpers.SERVING_SETTINGS})
 
     outcome = ask(lua_nginx, "/secrets", environment)
 
@@ -619,7 +619,7 @@ def test_lua_takes_the_lifetimes_from_the_environment_as_the_app_does(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     app = create_app(
-        {"SECRET_KEY": helpers.TEST_SECRET_KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS}
+        {"SECRET_KEY": helpers.TEST_SECRET_KEY, **helpers.SERVING_SETTINGS}
     )
 
     outcome = ask(lua_nginx, "/lifetimes", environment)

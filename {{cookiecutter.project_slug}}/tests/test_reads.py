@@ -32,7 +32,7 @@ def test_the_current_user_is_plain_values(app):
     with app.app_context():
         user = get_current_user(1)
 
-    assert user == CurrentUser(id=1, username="test", epoch=0)
+    assert user == CurrentUser(id=1, username="test", epoch=0, pending_email=None)
 
 
 def test_an_unknown_user_is_none(app):

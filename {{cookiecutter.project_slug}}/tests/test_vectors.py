@@ -73,9 +73,7 @@ def test_the_vectors_are_what_the_script_writes_now(tmp_path):
 def test_the_limits_are_the_python_packages(monkeypatch):
     for name in ("FLASK_PERMANENT_SESSION_LIFETIME", "FLASK_SESSION_ABSOLUTE_LIFETIME"):
         monkeypatch.delenv(name, raising=False)
-    app = create_app(
-        {"SECRET_KEY": "k" * MIN_KEY_LENGTH, "TRUSTED_HOSTS": helpers.TEST_HOSTS}
-    )
+    app = create_app({"SECRET_KEY": "k" * MIN_KEY_LENGTH, **helpers.SERVING_SETTINGS})
 
     assert DOCUMENT["limits"] == {
         "max_depth": CookieFormat.serializer.max_depth,

@@ -25,7 +25,7 @@ def create_app(test_config=None):
     config.load(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import db, deployment, headers, session_cli, users
+    from . import db, deployment, headers, mail, session_cli, user_cli
 
     # Flask's own handler writes to the server's error stream (gunicorn's
     # output); INFO shows refused cookies, throttled logins and the like.
@@ -34,13 +34,16 @@ def create_app(test_config=None):
     app.session_interface = SignedCookieSessionInterface()
     db.init_app(app)
     deployment.init_app(app)
-    users.init_app(app)
+    user_cli.init_app(app)
+    mail.init_app(app)
     headers.init_app(app)
     session_cli.init_app(app)
 
-    from . import auth, errors, health, pages
+    from . import account, auth, errors, health, pages, reset
 
     app.register_blueprint(auth.bp)
+    app.register_blueprint(reset.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(errors.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(pages.bp)

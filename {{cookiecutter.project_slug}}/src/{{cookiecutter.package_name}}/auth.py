@@ -16,8 +16,10 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import TooManyRequests
 
 from . import devices, throttle
+from .account_mail import send_confirmation, send_notice
 from .forms import LoginForm, PasswordForm, RegisterForm
 from .redirects import safe_next_path
 from .users import (
@@ -179,17 +181,29 @@ def signed_in_user(data):
 
 @bp.route("/register", methods=("GET", "POST"))
 def register():
-    """Create an account."""
+    """Create an account, and mail a link that confirms its address."""
     form = RegisterForm()
     if form.validate_on_submit():
+        address = form.email.data
         try:
-            create_user(form.username.data, form.password.data)
+            user_id = create_user(
+                form.username.data, form.password.data, pending_email=address
+            )
         except UsernameTaken as error:
             form.username.errors.append(str(error))
         else:
-            flash("Your account is ready. Please log in.", "success")
+            problem = send_confirmation(user_id, address)
+            if problem:
+                flash("Your account is ready. Please log in.", "success")
+                flash(problem, "error")
+            else:
+                flash(
+                    f"Your account is ready, and a link to confirm {address} is on"
+                    " its way there. Please log in.",
+                    "success",
+                )
             return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+    return render_template("form.html", form=form, title="Register", button="Register")
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -197,9 +211,7 @@ def login():
     """Log in, then go to a safe ``next`` path or the home page."""
     form = LoginForm()
     if form.validate_on_submit():
-        user, wait = throttled_authenticate(form.username.data, form.password.data)
-        if wait:
-            return too_many_attempts("auth/login.html", form, wait)
+        user = throttled_authenticate(form.username.data, form.password.data)
         if user is None:
             flash("Incorrect username or password.", "error")
         else:
@@ -207,38 +219,52 @@ def login():
             flash(f"Welcome, {user.username}.", "success")
             next_path = safe_next_path(request.args.get("next"))
             return redirect(next_path or url_for("index"))
-    return render_template("auth/login.html", form=form)
+    return render_template(
+        "auth/login.html", form=form, title="Log in", button="Log in"
+    )
+
+
+class Throttled(TooManyRequests):
+    """Refused while a throttle's lock holds: a 429 that says when to try again."""
+
+    def __init__(self, what, wait):
+        super().__init__(
+            f"Too many {what}. Try again in {math.ceil(wait / 60)} minute(s).",
+            retry_after=wait,
+        )
 
 
 def throttled_authenticate(username, password):
     """Check a password as one attempt the login throttle counts.
 
-    Returns the user (None for a wrong password) and how many seconds
-    the throttle's lock still holds; while it holds, the password is not
-    checked at all. A right password forgets the failures before it. A
-    browser holding a device cookie for the account is counted as that
-    device rather than by its address and the account's ceiling.
+    Returns the user, or None for a wrong password; raises Throttled while
+    the throttle's lock holds, when the password is not checked at all. A
+    right password forgets the failures before it. A browser holding a
+    device cookie for the account is counted as that device rather than
+    by its address and the account's ceiling.
     """
     address = request.remote_addr
     device = devices.recognised(username)
     wait = throttle.start_attempt(username, address, device)
     if wait:
-        return None, wait
+        raise Throttled("failed attempts for this username", wait)
     user = authenticate(username, password)
     if user is not None:
         throttle.forget_failures(username, address, device)
-    return user, 0
+    return user
 
 
-def too_many_attempts(template, form, wait):
-    """The form again, refused with 429 while the throttle's lock holds."""
-    flash(
-        "Too many failed attempts for this username. Try again in"
-        f" {math.ceil(wait / 60)} minute(s).",
-        "error",
-    )
-    page = render_template(template, form=form)
-    return page, 429, {"Retry-After": str(wait)}
+def proves_own_password(field):
+    """Whether ``field`` holds the signed-in user's password.
+
+    A wrong one is marked on the field. A stolen session must not become
+    a way to guess the password: each try counts as a login attempt for
+    the account.
+    """
+    if throttled_authenticate(g.user.username, field.data) is not None:
+        return True
+    field.errors.append("That is not your current password.")
+    return False
 
 
 @bp.route("/logout", methods=("POST",))
@@ -270,21 +296,17 @@ def sign_out_everywhere():
 def change_password():
     """Change the password, after proving the current one."""
     form = PasswordForm()
-    if form.validate_on_submit():
-        # A stolen session must not become a way to guess the password:
-        # each try counts as a login attempt for this account.
-        user, wait = throttled_authenticate(g.user.username, form.current_password.data)
-        if wait:
-            return too_many_attempts("auth/password.html", form, wait)
-        if user is None:
-            form.current_password.errors.append("That is not your current password.")
-        else:
-            set_password(g.user.id, form.password.data)
-            # Every other session has ended; this browser gets a new one.
-            start_session(get_user(g.user.id), session.permanent)
-            flash(
-                "Your password has been changed, and every other session ended.",
-                "success",
-            )
-            return redirect(url_for("index"))
-    return render_template("auth/password.html", form=form)
+    if form.validate_on_submit() and proves_own_password(form.current_password):
+        set_password(g.user.id, form.password.data)
+        user = get_user(g.user.id)
+        # Every other session has ended; this browser gets a new one.
+        start_session(user, session.permanent)
+        send_notice(user, "Your password was changed", "password_changed")
+        flash(
+            "Your password has been changed, and every other session ended.",
+            "success",
+        )
+        return redirect(url_for("index"))
+    return render_template(
+        "form.html", form=form, title="Change your password", button="Change password"
+    )

@@ -88,6 +88,17 @@ def defaults(instance_path):
         # A browser that logged in keeps its own allowance this long after
         # its last login: see devices.py.
         "DEVICE_COOKIE_LIFETIME": timedelta(days=365),
+        # Signed links in mails (see tokens.py): a reset link must be used
+        # soon; a confirmation may wait for the owner to read their mail.
+        "RESET_LINK_LIFETIME": timedelta(hours=1),
+        "CONFIRMATION_LINK_LIFETIME": timedelta(days=3),
+        # Mails to one address per LOGIN_FAILURE_WINDOW, from everyone.
+        "MAIL_MAX_PER_WINDOW": 5,
+        # Flask-Mail's settings; MAIL_PORT, MAIL_USE_TLS, MAIL_USE_SSL,
+        # MAIL_USERNAME and MAIL_PASSWORD keep its defaults (25, no TLS, no
+        # login). No server: mails go to the terminal, in debug only.
+        "MAIL_SERVER": None,
+        "MAIL_DEFAULT_SENDER": None,
         # Werkzeug refuses larger requests with 413 before a view reads
         # them; URL-encoded forms have no other limit.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -132,6 +143,8 @@ def check(app):
         "PERMANENT_SESSION_LIFETIME",
         "SESSION_ABSOLUTE_LIFETIME",
         "DEVICE_COOKIE_LIFETIME",
+        "RESET_LINK_LIFETIME",
+        "CONFIRMATION_LINK_LIFETIME",
     ):
         config[name] = lifetime(name, config[name])
     config["SQLALCHEMY_DATABASE_URI"] = engine_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -141,8 +154,10 @@ def check(app):
     check_login_throttle(
         config["LOGIN_MAX_FAILURES"],
         config["LOGIN_ACCOUNT_MAX_FAILURES"],
+        config["MAIL_MAX_PER_WINDOW"],
         config["LOGIN_FAILURE_WINDOW"],
     )
+    check_mail(config)
     check_max_content_length(config["MAX_CONTENT_LENGTH"])
     check_engine_options(config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
     check_proxies(config["TRUSTED_PROXIES"], config["TRUSTED_HOSTS"])
@@ -153,6 +168,7 @@ def check(app):
     except SessionConfigError as error:
         raise ConfigError(str(error)) from None
     check_hosts_to_serve(app)
+    check_mail_server_to_serve(app)
 
 
 def production_server():
@@ -196,6 +212,47 @@ def check_hosts_to_serve(app):
             " host and build its redirects from it. Set FLASK_TRUSTED_HOSTS to"
             ' the names the site answers to, such as ["example.com"]; flask'
             " commands other than run need none."
+        )
+
+
+def check_mail_server_to_serve(app):
+    # Without a server, mails go to the terminal: right for a developer,
+    # lost on a site, where no one would get a reset link. Commands that
+    # prepare a checkout send nothing, and must run before mail is set up.
+    if app.debug or app.testing or app.config["MAIL_SERVER"] is not None:
+        return
+    if serves_requests():
+        raise ConfigError(
+            "MAIL_SERVER is not set, so the app could not send its password"
+            " resets and confirmations. Set FLASK_MAIL_SERVER and"
+            " FLASK_MAIL_DEFAULT_SENDER (and FLASK_MAIL_PORT, FLASK_MAIL_USE_TLS,"
+            " FLASK_MAIL_USERNAME, FLASK_MAIL_PASSWORD as the server needs);"
+            " flask commands other than run need none."
+        )
+
+
+def check_mail(config):
+    server = config["MAIL_SERVER"]
+    if server is None:
+        return
+    if not isinstance(server, str) or not server:
+        raise ConfigError(f"MAIL_SERVER must be a host name, not {server!r}.")
+    sender = config["MAIL_DEFAULT_SENDER"]
+    if not isinstance(sender, str) or not sender:
+        raise ConfigError(
+            "MAIL_DEFAULT_SENDER must be the address mails come from, such as"
+            f" 'Site <no-reply@example.com>', not {sender!r}."
+        )
+    port = config.get("MAIL_PORT", 25)
+    if not is_whole_number(port) or not 1 <= port <= 65535:
+        raise ConfigError(f"MAIL_PORT must be a port number, not {port!r}.")
+    for name in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if not isinstance(config.get(name, False), bool):
+            raise ConfigError(f"{name} must be true or false, not {config[name]!r}.")
+    if config.get("MAIL_USE_TLS") and config.get("MAIL_USE_SSL"):
+        raise ConfigError(
+            "MAIL_USE_TLS and MAIL_USE_SSL are both on: use SSL for port 465,"
+            " TLS (STARTTLS) for port 587, not both."
         )
 
 
@@ -325,10 +382,11 @@ def hash_once(method):
     generate_password_hash("", method)
 
 
-def check_login_throttle(limit, account_limit, window):
+def check_login_throttle(limit, account_limit, mail_limit, window):
     for name, value in (
         ("LOGIN_MAX_FAILURES", limit),
         ("LOGIN_ACCOUNT_MAX_FAILURES", account_limit),
+        ("MAIL_MAX_PER_WINDOW", mail_limit),
     ):
         if not is_whole_number(value) or value < 1:
             raise ConfigError(f"{name} must be a whole number from 1, not {value!r}.")

@@ -1,5 +1,7 @@
 """Security headers on every response."""
 
+from flask import current_app, request
+
 # Scripts and styles come only from our own static files: an injected
 # <script> or style="..." does not run, and no other site may frame us.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -16,10 +18,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def private_url(view):
+    """Mark a view whose URL holds a secret, such as a reset link's token.
+
+    Its pages, error pages included, send no Referer: a link or a form on
+    them would otherwise hand the URL on, to this site's logs at least.
+    """
+    view.private_url = True
+    return view
+
+
+def has_private_url():
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "private_url", False)
+
+
 def add_security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault(
+        "Referrer-Policy", "no-referrer" if has_private_url() else "same-origin"
+    )
     # Every page shows something of the session (who is logged in, a
     # form's CSRF token), so no cache may keep one for someone else.
     if response.mimetype == "text/html":

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
+from .emails import email_key
 from .users import username_key
 
 # Both dialects spell an atomic upsert the same way, ON CONFLICT DO UPDATE.
@@ -34,6 +35,9 @@ ANY_ADDRESS = "any address"
 
 #: Prefix of the ``address`` of a row that counts a device's attempts.
 DEVICE = "device "
+
+#: Prefix of the name that the mails sent to an address are counted under.
+MAIL = "mail:"
 
 #: An IPv6 client is counted by its /64: one customer, one network, as
 #: hosting providers and ISPs hand them out, with 2**64 addresses in it.
@@ -135,26 +139,56 @@ def counted_at(address, device):
 def start_attempt(username, address, device=None):
     """Count an attempt at the account ``username`` names, before checking it.
 
-    Every form that checks a password or sends mail for an account
-    starts here. ``device`` is the value of a device cookie that
-    ``devices.recognised`` accepted for this account, or None.
+    Every form that checks a password starts here. ``device`` is the
+    value of a device cookie that ``devices.recognised`` accepted for
+    this account, or None.
 
     Returns how many seconds attempts from here stay refused; 0 means go
     ahead. An attempt is counted under its address, then under the whole
     account; a refusal by the first is not counted by the second, so
     that guesses from a locked address cannot use up the ceiling.
     """
+    return start("a login", username, counted_at(address, device))
+
+
+def start_mail(email, address):
+    """Count a mail about to go to ``email`` for a client at ``address``.
+
+    Returns, as :func:`start_attempt` does, how many seconds mails to
+    ``email`` stay refused; 0 means send it. Counted as logins are, under
+    the client's address and under the mailbox as a whole, where
+    ``MAIL_MAX_PER_WINDOW`` caps what everyone together can send it: no
+    one can flood an inbox through the app's forms.
+    """
+    config = current_app.config
+    counted = [
+        (normal_address(address), config["LOGIN_MAX_FAILURES"]),
+        (ANY_ADDRESS, config["MAIL_MAX_PER_WINDOW"]),
+    ]
+    return start("a mail", mail_name(email), counted)
+
+
+def mail_name(email):
+    """The name a mailbox's mails are counted under. No username holds a
+    colon, so it never counts with an account's logins."""
+    return MAIL + email_key(email)
+
+
+def start(attempt, name, counted):
+    """Count an attempt for ``name`` in each of the ``counted`` rows in turn,
+    with their limits; how long the first lock met holds, or 0."""
     now = time.time()
-    user_digest = digest(username)
+    name_digest = digest(name)
     wait = 0
-    for counted_as, limit in counted_at(address, device):
-        wait = count(user_digest, counted_as, limit, now)
+    for counted_as, limit in counted:
+        wait = count(name_digest, counted_as, limit, now)
         if wait:
             # The digest, not the name: the log must not collect typed
             # passwords that land in the username field.
             current_app.logger.warning(
-                "Throttled a login for username digest %s from %s for %d s.",
-                user_digest.hex()[:16],
+                "Throttled %s for digest %s from %s for %d s.",
+                attempt,
+                name_digest.hex()[:16],
                 counted_as,
                 wait,
             )
@@ -239,3 +273,15 @@ def forget_failures(username, address, device=None):
             .values(attempts=row.attempts - 1)
         )
         db.session.commit()
+
+
+def forget_account(user):
+    """Remove every row of a deleted account: its logins, and the mails
+    sent to its addresses, which no longer name anyone."""
+    names = [user.username]
+    names += [mail_name(email) for email in (user.email, user.pending_email) if email]
+    digests = [digest(name) for name in names]
+    db.session.execute(
+        sa.delete(LoginAttempts).where(LoginAttempts.username_digest.in_(digests))
+    )
+    db.session.commit()

@@ -1,18 +1,18 @@
-"""User accounts in the database, and the create-user command."""
+"""User accounts in the database: names, passwords, addresses, epochs."""
 
 import functools
 import re
+import time
 import unicodedata
 from typing import NamedTuple
 
-import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import with_appcontext
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db
+from .emails import EMAIL_KEY_MAX_LENGTH, EMAIL_MAX_LENGTH, email_key
 from .lookalikes import INVISIBLE, mixes_scripts, username_skeleton
 from .reads import read_row
 
@@ -35,6 +35,10 @@ PASSWORD_MIN_LENGTH = 8
 class User(db.Model):  # type: ignore[name-defined]  # db.Model is made at run time
     # Plural, as PostgreSQL reserves the word "user".
     __tablename__ = "users"
+    # An id is never given out again, so that an old cookie of a deleted
+    # account cannot sign in as a new one. PostgreSQL's sequences never go
+    # back; SQLite reuses the largest id after a delete unless told not to.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # As the user chose it, NFKC-normalised: what the site shows.
@@ -54,6 +58,20 @@ class User(db.Model):  # type: ignore[name-defined]  # db.Model is made at run t
     # Copied into the session at login. Raising it ends every session that
     # holds an older value: the server-side half of signing out everywhere.
     epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The confirmed address, where password resets go; None for accounts
+    # made before addresses, or whose address was never confirmed.
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX_LENGTH))
+    # What the spellings of the address share (see emails.email_key):
+    # unique, so that one mailbox can reset one account only.
+    email_key: Mapped[str | None] = mapped_column(
+        sa.String(EMAIL_KEY_MAX_LENGTH), unique=True
+    )
+    # Seconds since 1970, when the owner followed the confirmation link.
+    email_confirmed_at: Mapped[int | None]
+    # An address given but not yet confirmed, at registration or to replace
+    # ``email``. Not unique: anyone may type any address, and only its
+    # mailbox can confirm it, so a taken address tells no one anything.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX_LENGTH))
 
 
 class CurrentUser(NamedTuple):
@@ -69,16 +87,22 @@ class CurrentUser(NamedTuple):
     id: int
     username: str
     epoch: int
+    # An address that awaits its confirmation, which pages remind of.
+    pending_email: str | None
 
 
 # Built once: building a statement costs more than running it.
-CURRENT_USER = sa.select(User.id, User.username, User.epoch).where(
+CURRENT_USER = sa.select(User.id, User.username, User.epoch, User.pending_email).where(
     User.id == sa.bindparam("user_id")
 )
 
 
 class UsernameTaken(ValueError):
     """Another account already has this username."""
+
+
+class EmailTaken(ValueError):
+    """Another account has already confirmed this address."""
 
 
 def normal_username(username):
@@ -142,12 +166,23 @@ def get_user_by_name(username):
     return db.session.scalar(sa.select(User).where(User.username_key == key))
 
 
-def create_user(username, password):
+def get_user_by_email(address):
+    """The user whose confirmed address is ``address`` in any spelling, or None."""
+    key = email_key(address)
+    return db.session.scalar(sa.select(User).where(User.email_key == key))
+
+
+def create_user(username, password, pending_email=None, email=None):
     """Store a new user with a hashed password and return its id.
 
+    ``pending_email`` awaits confirmation by mail; ``email`` is taken as
+    confirmed already, as an administrator's word. Both are normal forms
+    (see ``emails.normal_email``).
+
     Raises :class:`UsernameTaken` if the name or a look-alike is taken,
-    and ValueError if it breaks the rules of :func:`new_username_problem`.
-    The unique columns decide, so two requests at once cannot both win.
+    :class:`EmailTaken` if ``email`` is, and ValueError if the name breaks
+    the rules of :func:`new_username_problem`. The unique columns decide,
+    so two requests at once cannot both win.
     """
     problem = new_username_problem(username)
     if problem:
@@ -158,12 +193,21 @@ def create_user(username, password):
         username_key=username_key(username),
         username_skeleton=username_skeleton(username),
         password=hash_password(password),
+        pending_email=pending_email,
     )
+    if email is not None:
+        user.email = email
+        user.email_key = email_key(email)
+        user.email_confirmed_at = int(time.time())
     db.session.add(user)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
+        if email is not None and get_user_by_email(email) is not None:
+            raise EmailTaken(
+                f"The address {email!r} belongs to another account."
+            ) from None
         raise UsernameTaken(taken_message(username)) from None
     return user.id
 
@@ -181,6 +225,42 @@ def taken_message(username):
 def set_password(user_id, password):
     """Store a new password and end every session signed in before it."""
     update_user(user_id, password=hash_password(password), epoch=User.epoch + 1)
+
+
+def ask_for_email(user_id, address):
+    """Make ``address`` the one awaiting confirmation; any earlier one's
+    confirmation link stops working."""
+    update_user(user_id, pending_email=address)
+
+
+def confirm_email(user_id, address):
+    """Make ``address``, which was awaiting confirmation, the account's own.
+
+    Returns False when it no longer awaits confirmation (a newer address
+    replaced it, or it was confirmed already). Raises :class:`EmailTaken`
+    if another account confirmed it first.
+    """
+    user = db.session.get(User, user_id)
+    if user is None or user.pending_email != address:
+        return False
+    user.email = address
+    user.email_key = email_key(address)
+    user.email_confirmed_at = int(time.time())
+    user.pending_email = None
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        raise EmailTaken(
+            f"The address {address!r} belongs to another account."
+        ) from None
+    return True
+
+
+def delete_user(user_id):
+    """Remove the account. Its sessions end, as their user is gone."""
+    db.session.execute(sa.delete(User).where(User.id == user_id))
+    db.session.commit()
 
 
 def end_all_sessions(user_id):
@@ -218,27 +298,3 @@ def authenticate(username, password):
 @functools.cache
 def _unused_hash(method):
     return generate_password_hash("no account has this password", method)
-
-
-@click.command("create-user")
-@with_appcontext
-@click.argument("username")
-@click.password_option(help="The password; asked for when not given.")
-def create_user_command(username, password):
-    """Create a user who can log in."""
-    problem = new_username_problem(username)
-    if problem:
-        raise click.BadParameter(problem, param_hint="username")
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise click.BadParameter(
-            f"use at least {PASSWORD_MIN_LENGTH} characters.", param_hint="password"
-        )
-    try:
-        create_user(username, password)
-    except UsernameTaken as error:
-        raise click.ClickException(str(error)) from None
-    click.echo(f"Created the user {username!r}.")
-
-
-def init_app(app):
-    app.cli.add_command(create_user_command)

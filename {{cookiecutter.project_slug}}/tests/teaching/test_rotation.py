@@ -36,7 +36,7 @@ def logged_in_cookie(client, auth, app):
             {
                 "TESTING": False,
                 "WTF_CSRF_ENABLED": True,
-                "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+                **helpers.SERVING_SETTINGS,
                 "TEACHING_PAGES": True,
             },
             id="production",

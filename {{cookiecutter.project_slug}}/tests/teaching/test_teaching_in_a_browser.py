@@ -57,7 +57,7 @@ def log_in(page, site):
 
 def decode(cookie):
     """Verify a session cookie with the servers' key, as the app does."""
-    app = create_app({"SECRET_KEY": SECRET_KEY, "TRUSTED_HOSTS": helpers.TEST_HOSTS})
+    app = create_app({"SECRET_KEY": SECRET_KEY, **helpers.SERVING_SETTINGS})
     return helpers.decoded(app, cookie).data
 
 

@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.config import ConfigError
 PRODUCTION = {
     "TESTING": False,
     "WTF_CSRF_ENABLED": True,
-    "TRUSTED_HOSTS": helpers.TEST_HOSTS,
+    **helpers.SERVING_SETTINGS,
 }
 PAGES = ["/session", "/session/lab"]
 FILES = ["/session/session-cookie.mjs", "/session/static/session-viewer.mjs"]

@@ -1,0 +1,171 @@
+"""The account page: the address and its confirmation, and deleting the account.
+
+An address is given at registration or on this page, and waits,
+unconfirmed, until its owner follows the link mailed to it; only then
+does it become the account's address, where password resets go. Until
+then the account works, and the home page says so.
+"""
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, flash, g, redirect, render_template, session, url_for
+
+from . import throttle, tokens
+from .account_mail import send_confirmation, send_notice
+from .auth import login_required, proves_own_password
+from .forms import ConfirmForm, DeleteAccountForm, EmailForm
+from .headers import private_url
+from .users import (
+    EmailTaken,
+    ask_for_email,
+    confirm_email,
+    delete_user,
+    get_user,
+)
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def email_form():
+    # Prefixed: the two forms of the page each have a password field.
+    return EmailForm(prefix="email")
+
+
+def delete_form():
+    return DeleteAccountForm(prefix="delete")
+
+
+def account_page(email=None, delete=None, status=200):
+    user = get_user(g.user.id)
+    confirmed_at = None
+    if user.email_confirmed_at is not None:
+        confirmed_at = datetime.fromtimestamp(user.email_confirmed_at, UTC)
+    page = render_template(
+        "account.html",
+        user=user,
+        confirmed_at=confirmed_at,
+        email_form=email or email_form(),
+        delete_form=delete or delete_form(),
+    )
+    return page, status
+
+
+@bp.route("")
+@login_required
+def index():
+    """The account's address, and the forms that change it or delete it."""
+    return account_page()
+
+
+@bp.route("/email", methods=("POST",))
+@login_required
+def change_email():
+    """Ask for a new address, after proving the password.
+
+    The address changes only once the new one is confirmed, so a typo
+    loses nothing. The old address is told, so that its owner can act
+    if the request was not theirs.
+    """
+    form = email_form()
+    if not (form.validate_on_submit() and proves_own_password(form.current_password)):
+        return account_page(email=form, status=400)
+    address = form.email.data
+    ask_for_email(g.user.id, address)
+    problem = send_confirmation(g.user.id, address)
+    user = get_user(g.user.id)
+    send_notice(user, "A new address was given", "address_changing", new=address)
+    flash(problem or confirmation_sent(address), "error" if problem else "info")
+    return redirect(url_for("account.index"))
+
+
+def confirmation_sent(address):
+    return (
+        f"A link to confirm {address} is on its way there. Your address changes"
+        " once you follow it."
+    )
+
+
+@bp.route("/confirmation", methods=("POST",))
+@login_required
+def resend_confirmation():
+    """Mail the link that confirms the address awaiting it again."""
+    address = g.user.pending_email
+    if address is None:
+        flash("No address is waiting for its confirmation.", "info")
+    else:
+        problem = send_confirmation(g.user.id, address)
+        flash(problem or confirmation_sent(address), "error" if problem else "info")
+    return redirect(url_for("index"))
+
+
+@bp.route("/confirm/<token>", methods=("GET", "POST"))
+@private_url
+def confirm_address(token):
+    """Confirm an address from the link mailed to it.
+
+    Opening the link changes nothing, since mail scanners open links; its
+    button does. No login is needed: following the link proves that the
+    mailbox is the owner's, and it confirms only the address it was sent
+    to, while that address is still the one waiting.
+    """
+    try:
+        claims = tokens.read(tokens.CONFIRM, token)
+    except tokens.BadLink as error:
+        return bad_confirmation(error)
+    user_id, address = claims.get("user_id"), claims.get("email")
+    if type(user_id) is not int or not isinstance(address, str):
+        return bad_confirmation(tokens.BadLink())
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            confirmed = confirm_email(user_id, address)
+        except EmailTaken as error:
+            flash(f"{error} It cannot be confirmed for this one.", "error")
+            return redirect(url_for("index"))
+        if not confirmed:
+            return bad_confirmation(tokens.BadLink())
+        flash(f"Thank you: {address} is confirmed.", "success")
+        return redirect(url_for("index"))
+    return render_template(
+        "form.html",
+        form=form,
+        title="Confirm your address",
+        intro=f"Confirm {address} as the address of your account.",
+        button="Confirm",
+    )
+
+
+def bad_confirmation(error):
+    if error.expired:
+        message = "This confirmation link has expired. Ask for a new one."
+    else:
+        message = (
+            "This confirmation link cannot be used: the address was confirmed"
+            " already, a newer address replaced it, or the link was changed on"
+            " the way."
+        )
+    next_step = {"url": url_for("account.index"), "text": "Go to your account"}
+    page = render_template(
+        "message.html", title="Confirmation link", message=message, next_step=next_step
+    )
+    return page, 400
+
+
+@bp.route("/delete", methods=("POST",))
+@login_required
+def delete_account():
+    """Delete the account for good, after proving the password.
+
+    Every session of it ends, since the account they name is gone; its
+    throttle rows go with it; and its id is never given to another
+    account (see ``users.User``).
+    """
+    form = delete_form()
+    if not (form.validate_on_submit() and proves_own_password(form.current_password)):
+        return account_page(delete=form, status=400)
+    user = get_user(g.user.id)
+    throttle.forget_account(user)
+    delete_user(user.id)
+    session.clear()
+    flash("Your account has been deleted.", "info")
+    return redirect(url_for("index"))
