@@ -56,7 +56,8 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
       bake's environment, but for the container test: the image differs
       only by the folder this bake lacks, and it is the longest test.
     - "3.x": the default bake's quick tests under each other Python the
-      machine has, in a copy of the bake with an environment of its own.
+      machine has, in a copy of the bake with an environment of its own
+      (the baked ``test`` extra). These start first, before the install.
 
     ``result()`` waits for one run; what still runs at the end is stopped.
     """
@@ -66,6 +67,19 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
         runs[name] = helpers.Background(command, cwd, folder / f"{name}.log", True)
 
     runs = {}
+    # The README's command makes its environment with this one.
+    readme_python = helpers.python_version(shutil.which("python3"))
+    # First, as they need nothing of the default bake's environment: they
+    # use the second core while one installs it.
+    for version in helpers.PYTHONS:
+        python = helpers.python_named(version)
+        if python is None or version == readme_python:
+            continue
+        copy = folder / f"python{version}" / default_project.name
+        # Without what tests that ran before this one may have left in it.
+        leftovers = shutil.ignore_patterns(".venv", ".git", "instance", "__pycache__")
+        shutil.copytree(default_project, copy, ignore=leftovers)
+        start(version, helpers.quick_suite_command(python, copy, copy.parent), copy)
     readme = helpers.readme_command(default_project / "README.md", "Run the tests")
     install, tests = readme.rsplit("\n", 1)
     installed = helpers.run(install, default_project, shell=True)
@@ -80,17 +94,6 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
         ),
         project_without_teaching_pages,
     )
-    # The README's command makes its environment with this one.
-    readme_python = helpers.python_version(shutil.which("python3"))
-    for version in helpers.PYTHONS:
-        python = helpers.python_named(version)
-        if python is None or version == readme_python:
-            continue
-        copy = folder / f"python{version}" / default_project.name
-        # Without what the default bake's running suite leaves in it.
-        leftovers = shutil.ignore_patterns(".venv", ".git", "instance", "__pycache__")
-        shutil.copytree(default_project, copy, ignore=leftovers)
-        start(version, helpers.quick_suite_command(python, copy, copy.parent), copy)
     yield runs
     for run in runs.values():
         run.stop()

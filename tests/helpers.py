@@ -134,9 +134,10 @@ def quick_suite_command(python, project, folder):
     """A command that makes a virtual environment with ``python`` in
     ``folder``, installs ``project`` in it and runs its quick tests."""
     venv = folder / "venv"
-    # The quick tests need no browser. Left uncompiled, the installed
-    # modules are compiled as the tests import them: most never are.
-    install = [venv / "bin" / "pip", "install", "-q", "--no-compile", "-e", ".[dev]"]
+    # The tests' own extra: no browser, no tools for the checks before a
+    # commit. Left uncompiled, the installed modules are compiled as the
+    # tests import them: most never are.
+    install = [venv / "bin" / "pip", "install", "-q", "--no-compile", "-e", ".[test]"]
     return " && ".join(
         [
             shlex.join([python, "-m", "venv", str(venv)]),

@@ -7,14 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 import helpers
-from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }} import create_app, users
 from {{ cookiecutter.package_name }}.db import db
-from {{ cookiecutter.package_name }}.users import (
-    User,
-    authenticate,
-    get_user_by_name,
-    hash_password,
-)
 
 
 @pytest.fixture
@@ -34,7 +28,7 @@ def test_init_db_keeps_existing_users(runner, app):
     assert result.exit_code == 0, result.output
     assert "is up to date" in result.output
     with app.app_context():
-        assert get_user_by_name("test") is not None
+        assert users.get_user_by_name("test") is not None
 
 
 def test_every_migration_downgrades_and_upgrades_again(runner, app):
@@ -69,7 +63,7 @@ def test_create_user_with_password_option(runner, app):
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert get_user_by_name("alice") is not None
+        assert users.get_user_by_name("alice") is not None
 
 
 def test_create_user_prompts_for_the_password_twice(runner, app):
@@ -78,7 +72,7 @@ def test_create_user_prompts_for_the_password_twice(runner, app):
     assert result.exit_code == 0, result.output
     assert "Repeat for confirmation" in result.output
     with app.app_context():
-        assert get_user_by_name("bob") is not None
+        assert users.get_user_by_name("bob") is not None
 
 
 def test_create_user_refuses_a_taken_name(runner):
@@ -94,7 +88,7 @@ def test_create_user_refuses_a_short_password(runner, app):
     assert result.exit_code == 2
     assert "at least 8 characters" in result.output
     with app.app_context():
-        assert get_user_by_name("carol") is None
+        assert users.get_user_by_name("carol") is None
 
 
 @pytest.mark.parametrize(
@@ -114,7 +108,7 @@ def test_create_user_refuses_a_name_the_form_would_refuse(
     assert result.exit_code == 2
     assert message in result.output
     with app.app_context():
-        assert get_user_by_name(username) is None
+        assert users.get_user_by_name(username) is None
 
 
 def test_create_user_refuses_a_look_alike_of_a_taken_name(runner):
@@ -133,7 +127,7 @@ def test_create_user_refuses_a_name_that_mixes_scripts(runner, app, username):
     assert result.exit_code == 2
     assert "letters of one script" in result.output
     with app.app_context():
-        assert get_user_by_name(username) is None
+        assert users.get_user_by_name(username) is None
 
 
 def test_create_user_accepts_a_name_in_one_writing_system(runner, app):
@@ -143,7 +137,7 @@ def test_create_user_accepts_a_name_in_one_writing_system(runner, app):
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert get_user_by_name(name) is not None
+        assert users.get_user_by_name(name) is not None
 
 
 @pytest.mark.parametrize(
@@ -161,7 +155,7 @@ def test_create_user_refuses_a_name_that_looks_like_a_taken_one(
     assert result.exit_code == 1
     assert "looks too much like one that is taken" in result.output
     with app.app_context():
-        assert get_user_by_name(look_alike) is None
+        assert users.get_user_by_name(look_alike) is None
 
 
 def add_users_at_revision_0001(app, names):
@@ -169,9 +163,10 @@ def add_users_at_revision_0001(app, names):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "downgrade", "0001"]).exit_code == 0
     with app.app_context():
-        users = sa.table("users", sa.column("username"), sa.column("password"))
+        users_table = sa.table("users", sa.column("username"), sa.column("password"))
         db.session.execute(
-            users.insert(), [{"username": name, "password": "x"} for name in names]
+            users_table.insert(),
+            [{"username": name, "password": "x"} for name in names],
         )
         db.session.commit()
     return runner
@@ -184,8 +179,8 @@ def test_the_username_key_migration_normalises_existing_names(app):
 
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert get_user_by_name("bob").username == "Bob"
-        assert get_user_by_name("FIONA").username == "fiona"
+        assert users.get_user_by_name("bob").username == "Bob"
+        assert users.get_user_by_name("FIONA").username == "fiona"
 
 
 def test_the_username_key_migration_refuses_names_that_clash(app, caplog):
@@ -210,15 +205,15 @@ def add_users_at_revision_0002(app, names):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "downgrade", "0002"]).exit_code == 0
     with app.app_context():
-        users = sa.table(
+        users_table = sa.table(
             "users",
             sa.column("username"),
             sa.column("username_key"),
             sa.column("password"),
         )
-        password = hash_password("password1")
+        password = users.hash_password("password1")
         db.session.execute(
-            users.insert(),
+            users_table.insert(),
             [
                 {
                     "username": name,
@@ -235,7 +230,9 @@ def add_users_at_revision_0002(app, names):
 def skeleton_column(app, username):
     with app.app_context():
         return db.session.scalar(
-            sa.select(User.username_skeleton).where(User.username == username)
+            sa.select(users.User.username_skeleton).where(
+                users.User.username == username
+            )
         )
 
 
@@ -260,7 +257,7 @@ def test_the_skeleton_migration_keeps_accounts_that_look_alike(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         for name in LOOK_ALIKES:
-            assert authenticate(name, "password1").username == name
+            assert users.authenticate(name, "password1").username == name
     # The oldest of each group holds the skeleton.
     assert skeleton_column(app, "test") == "test"
     assert skeleton_column(app, "c0p") == "cop"
