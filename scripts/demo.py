@@ -16,6 +16,9 @@ from cookiecutter.main import cookiecutter
 TEMPLATE = Path(__file__).resolve().parent.parent
 OUTPUT = TEMPLATE / "build" / "demo"
 PORT = os.environ.get("PORT", "5000")
+# The demo user's address: in debug, with no mail server, the app prints its
+# mails, such as a password reset, to the terminal instead of sending them.
+DEMO_EMAIL = "demo@example.com"
 
 
 def main():
@@ -41,14 +44,15 @@ def main():
     password = secrets.token_urlsafe(12)
     subprocess.run([*flask, "init-db"], check=True, cwd=project, env=env)
     subprocess.run(
-        [*flask, "create-user", "demo", "--password", password],
+        [*flask, "create-user", "demo", "--password", password, "--email", DEMO_EMAIL],
         check=True,
         cwd=project,
         env=env,
     )
     print(
-        f"\nOpen http://127.0.0.1:{PORT}/ and log in as"
-        f" demo / {password}\nPress Ctrl+C to stop.\n",
+        f"\nOpen http://127.0.0.1:{PORT}/ and log in as demo / {password}"
+        f"\nMails, such as a password reset for {DEMO_EMAIL}, are printed"
+        " here.\nPress Ctrl+C to stop.\n",
         flush=True,
     )
     os.chdir(project)

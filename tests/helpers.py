@@ -197,6 +197,20 @@ def wait_for_port(port, process, seconds=300):
             time.sleep(0.2)
 
 
+def wait_for_log(process, pattern, seconds=30):
+    """The first match of ``pattern`` in what a :func:`serving` process
+    printed, once it has printed it."""
+    deadline = time.monotonic() + seconds
+    while True:
+        process.log.seek(0)
+        match = re.search(pattern, process.log.read())
+        if match:
+            return match
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server never printed {pattern!r}")
+        time.sleep(0.2)
+
+
 class Browser:
     """Just enough of a browser: cookies, redirects and form tokens, over HTTP."""
 

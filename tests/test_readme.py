@@ -89,16 +89,25 @@ def test_template_readme_demo_command(tmp_path):
     with helpers.serving(
         command, tmp_path, port, {"PORT": str(port)}, shell=True
     ) as server:
-        server.log.seek(0)
-        username, password = re.search(
-            r"log in as (\S+) / (\S+)", server.log.read()
+        username, password = helpers.wait_for_log(
+            server, r"log in as (\S+) / (\S+)"
         ).groups()
         browser = helpers.Browser(f"http://127.0.0.1:{port}")
         page = browser.submit(
             "/auth/login", {"username": username, "password": password}
         )
         viewer = browser.get("/session")
+        (address,) = helpers.wait_for_log(
+            server, r"a password reset for (\S+),"
+        ).groups()
+        browser.submit("/auth/forgot-password", {"email": address})
+        # The app prints the mail it cannot send, once the page has gone.
+        link = helpers.wait_for_log(
+            server, rf"http://127\.0\.0\.1:{port}(/auth/reset/\S+)"
+        )
+        reset_page = browser.get(link.group(1))
 
     assert (tmp_path / "build" / "demo" / "flask-signed-session" / ".env").exists()
     assert "Welcome, demo." in page
     assert '"user_id": 1' in html.unescape(viewer)
+    assert "Set a new password" in reset_page
