@@ -13,6 +13,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
 from .auth import login_required, proves_own_password
+from .errors import link_refused
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
 from .headers import private_url
 from .users import (
@@ -136,19 +137,14 @@ def confirm_address(token):
 
 
 def bad_confirmation(error):
-    if error.expired:
-        message = "This confirmation link has expired. Ask for a new one."
-    else:
-        message = (
-            "This confirmation link cannot be used: the address was confirmed"
-            " already, a newer address replaced it, or the link was changed on"
-            " the way."
-        )
-    next_step = {"url": url_for("account.index"), "text": "Go to your account"}
-    page = render_template(
-        "message.html", title="Confirmation link", message=message, next_step=next_step
+    return link_refused(
+        error,
+        "Confirmation link",
+        expired="This confirmation link has expired. Ask for a new one.",
+        invalid="This confirmation link cannot be used: the address was confirmed"
+        " already, a newer address replaced it, or the link was changed on the way.",
+        next_step=(url_for("account.index"), "Go to your account"),
     )
-    return page, 400
 
 
 @bp.route("/delete", methods=("POST",))

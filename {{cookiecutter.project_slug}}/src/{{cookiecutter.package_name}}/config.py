@@ -167,8 +167,7 @@ def check(app):
         check_config(app, SignedCookieSessionInterface())
     except SessionConfigError as error:
         raise ConfigError(str(error)) from None
-    check_hosts_to_serve(app)
-    check_mail_server_to_serve(app)
+    check_needed_to_serve(app)
 
 
 def production_server():
@@ -198,37 +197,35 @@ def serves_requests():
     return context is None or context.command.name == "run"
 
 
-def check_hosts_to_serve(app):
-    # Without TRUSTED_HOSTS the app answers any Host header and builds
-    # absolute URLs from it, such as Werkzeug's redirect of /auth//login:
-    # a request for evil.example is sent to evil.example, and a cache in
-    # front may keep that answer for everyone. Django requires
-    # ALLOWED_HOSTS for the same reason. Debug and testing stay local.
-    if app.debug or app.testing or app.config["TRUSTED_HOSTS"] is not None:
-        return
-    if serves_requests():
-        raise ConfigError(
-            "TRUSTED_HOSTS is not set, so the app would answer requests for any"
-            " host and build its redirects from it. Set FLASK_TRUSTED_HOSTS to"
-            ' the names the site answers to, such as ["example.com"]; flask'
-            " commands other than run need none."
-        )
+# What a site cannot go without, though debug and testing can, and the
+# flask commands that prepare a checkout, which serve no one and send nothing.
+NEEDED_TO_SERVE = {
+    # Without it the app answers any Host header and builds absolute URLs
+    # from it, such as Werkzeug's redirect of /auth//login: a request for
+    # evil.example is sent to evil.example, and a cache in front may keep
+    # that answer for everyone. Django requires ALLOWED_HOSTS for this.
+    "TRUSTED_HOSTS": (
+        "TRUSTED_HOSTS is not set, so the app would answer requests for any"
+        " host and build its redirects from it. Set FLASK_TRUSTED_HOSTS to"
+        ' the names the site answers to, such as ["example.com"]'
+    ),
+    # Without it mails go to the terminal: right for a developer, lost on
+    # a site, where no one would get a reset link.
+    "MAIL_SERVER": (
+        "MAIL_SERVER is not set, so the app could not send its password"
+        " resets and confirmations. Set FLASK_MAIL_SERVER and"
+        " FLASK_MAIL_DEFAULT_SENDER (and FLASK_MAIL_PORT, FLASK_MAIL_USE_TLS,"
+        " FLASK_MAIL_USERNAME, FLASK_MAIL_PASSWORD as the server needs)"
+    ),
+}
 
 
-def check_mail_server_to_serve(app):
-    # Without a server, mails go to the terminal: right for a developer,
-    # lost on a site, where no one would get a reset link. Commands that
-    # prepare a checkout send nothing, and must run before mail is set up.
-    if app.debug or app.testing or app.config["MAIL_SERVER"] is not None:
+def check_needed_to_serve(app):
+    if app.debug or app.testing or not serves_requests():
         return
-    if serves_requests():
-        raise ConfigError(
-            "MAIL_SERVER is not set, so the app could not send its password"
-            " resets and confirmations. Set FLASK_MAIL_SERVER and"
-            " FLASK_MAIL_DEFAULT_SENDER (and FLASK_MAIL_PORT, FLASK_MAIL_USE_TLS,"
-            " FLASK_MAIL_USERNAME, FLASK_MAIL_PASSWORD as the server needs);"
-            " flask commands other than run need none."
-        )
+    for name, problem in NEEDED_TO_SERVE.items():
+        if app.config[name] is None:
+            raise ConfigError(f"{problem}; flask commands other than run need none.")
 
 
 def check_mail(config):

@@ -35,6 +35,23 @@ def end_failed_transaction():
         db.session.rollback()
 
 
+def link_refused(error, title, expired, invalid, next_step):
+    """A friendly 400 page for a signed link that cannot be used.
+
+    ``error`` is the ``tokens.BadLink`` that says whether the link is only
+    old, which deserves other words than one that never was good (or no
+    longer is); ``next_step`` is the URL and words of a way on.
+    """
+    url, text = next_step
+    page = render_template(
+        "message.html",
+        title=title,
+        message=expired if error.expired else invalid,
+        next_step={"url": url, "text": text},
+    )
+    return page, 400
+
+
 @bp.app_errorhandler(CSRFError)
 def csrf_failed(error):
     message = (

@@ -11,6 +11,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from . import throttle, tokens
 from .account_mail import send_notice, send_reset_after_response
 from .auth import Throttled, start_session
+from .errors import link_refused
 from .forms import ForgotPasswordForm, ResetPasswordForm
 from .headers import private_url
 from .users import get_user, get_user_by_email, set_password
@@ -102,19 +103,11 @@ def reset_password(token):
 
 
 def bad_link(error):
-    """A friendly page for a reset link that cannot be used, offering a new one."""
-    if error.expired:
-        message = "This reset link has expired: each works for one hour."
-    else:
-        message = (
-            "This reset link cannot be used: it was used already, a newer"
-            " password or sign-out replaced it, or it was changed on the way."
-        )
-    next_step = {
-        "url": url_for("reset.forgot_password"),
-        "text": "Send me a new link",
-    }
-    page = render_template(
-        "message.html", title="Reset link", message=message, next_step=next_step
+    return link_refused(
+        error,
+        "Reset link",
+        expired="This reset link has expired: each works for one hour.",
+        invalid="This reset link cannot be used: it was used already, a newer"
+        " password or sign-out replaced it, or it was changed on the way.",
+        next_step=(url_for("reset.forgot_password"), "Send me a new link"),
     )
-    return page, 400
