@@ -45,6 +45,9 @@ def create_bench_app(package, secret_key, database_url=None):
             "SECRET_KEY": secret_key,
             # The hosts of the test client and of gunicorn on loopback.
             "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+            # Serving needs a mail server; no route of the benchmark sends mail.
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_DEFAULT_SENDER": "no-reply@localhost",
             # Routes that never reach the database still need one configured.
             "SQLALCHEMY_DATABASE_URI": database_url
             or "sqlite:///"

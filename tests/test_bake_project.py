@@ -99,6 +99,8 @@ app = create_app(
         "SECRET_KEY": "k" * 32,
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "TRUSTED_HOSTS": ["localhost"],
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_DEFAULT_SENDER": "no-reply@localhost",
     }}
 )
 page = app.test_client().get("/")

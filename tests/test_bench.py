@@ -37,13 +37,15 @@ def test_the_benchmark_measures_every_payload_route_and_target(bench_results):
         "signed-in user",
         "+ 2 flashes, CSRF token",
         "2 KB payload",
+        "2 KB, poorly compressible",
     ]
     # Without PostgreSQL's programs its rows are skipped with a reason (and
     # under REQUIRE_BENCH=1, which CI sets, the benchmark exits with an error).
     databases = ["sqlite", "postgresql"][: 2 - len(bench_results["skipped"])]
     assert list(bench_results["whole_app"]) == databases
     # A share of the signed-in page and a user-lookup target per database.
-    assert len(bench_results["targets"]) == 11 + 2 * len(databases)
+    # Three per payload, two for whole requests, two per database.
+    assert len(bench_results["targets"]) == 3 * 4 + 2 + 2 * len(databases)
     assert all(math.isfinite(target["measured"]) for target in bench_results["targets"])
     assert bench_results["gunicorn"]["write_requests"] > 0
     assert bench_results["gunicorn"]["plain_requests"] > 0

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
 from .auth import login_required, proves_own_password
+from .emails import email_key
 from .errors import link_refused
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
 from .headers import private_url
@@ -71,9 +72,12 @@ def change_email():
     if not (form.validate_on_submit() and proves_own_password(form.current_password)):
         return account_page(email=form, status=400)
     address = form.email.data
-    ask_for_email(g.user.id, address)
-    problem = send_confirmation(g.user.id, address)
     user = get_user(g.user.id)
+    if user.email is not None and email_key(address) == user.email_key:
+        flash(f"{user.email} is your address already.", "info")
+        return redirect(url_for("account.index"))
+    ask_for_email(user.id, address)
+    problem = send_confirmation(user.id, address)
     send_notice(user, "A new address was given", "address_changing", new=address)
     flash(problem or confirmation_sent(address), "error" if problem else "info")
     return redirect(url_for("account.index"))
