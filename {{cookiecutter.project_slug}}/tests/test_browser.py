@@ -4,11 +4,14 @@ Screenshots of each step land in the test's folder under pytest's base
 temp directory; ``pytest -m browser -rP`` prints it.
 """
 
+import time
+
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 import browsers
 import helpers
+import mailboxes
 
 pytestmark = pytest.mark.browser
 
@@ -18,9 +21,12 @@ FORM_LIFETIME = 3600
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The app as in production, on a database of its own."""
-    with browsers.serve(tmp_path_factory.mktemp("site"), SECRET_KEY=SECRET_KEY) as url:
+def site(tmp_path_factory, smtp_server):
+    """The app as in production, on a database of its own, mailing the
+    tests' SMTP server."""
+    with browsers.serve(
+        tmp_path_factory.mktemp("site"), SECRET_KEY=SECRET_KEY, **smtp_server.settings
+    ) as url:
         yield url
 
 
@@ -89,6 +95,84 @@ def test_a_visit_from_registration_to_logout(page, site, tmp_path):
     browsers.expect(flashes).to_have_text(["You have been logged out."])
     browsers.expect(signed_in_user).to_have_count(0)
     camera.shoot("logged-out")
+
+
+def test_a_forgotten_password_set_again_from_the_mailed_link(
+    page, site, mailbox, tmp_path
+):
+    camera = browsers.Camera(page, tmp_path)
+    print(f"Screenshots: {tmp_path}")
+    flashes = page.locator(".flash")
+    signed_in_user = page.locator("nav .who")
+    address = "grace@example.com"
+
+    page.goto(f"{site}/auth/register")
+    page.fill("#username", "grace")
+    page.fill("#email", address)
+    page.fill("#password", "the password she forgot")
+    page.fill("#confirm", "the password she forgot")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site}/auth/login")
+    page.goto(only_link_in(mail_to(mailbox, address, "Confirm your address")))
+    page.get_by_role("button", name="Confirm").click()
+    browsers.expect(flashes).to_have_text([f"Thank you: {address} is confirmed."])
+
+    page.goto(f"{site}/auth/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.fill("#email", address)
+    page.get_by_role("button", name="Send the link").click()
+    page.wait_for_url(f"{site}/auth/login")
+    browsers.expect(flashes).to_contain_text(
+        [f"If an account has the address {address}"]
+    )
+    camera.shoot("reset-link-asked-for")
+
+    link = only_link_in(mail_to(mailbox, address, "Reset your password"))
+    page.goto(link)
+    browsers.expect(page.locator("main")).to_contain_text(
+        "Choose a new password for grace."
+    )
+    camera.shoot("reset-link-opened")
+    page.fill("#password", "a password to remember")
+    page.fill("#confirm", "a password to remember")
+    page.get_by_role("button", name="Set the password").click()
+    page.wait_for_url(f"{site}/")
+    browsers.expect(flashes).to_have_text(
+        [
+            "Your password has been set, and every other session of your account"
+            " has ended."
+        ]
+    )
+    browsers.expect(signed_in_user).to_have_text("grace")
+    camera.shoot("password-set-and-signed-in")
+
+    page.get_by_role("button", name="Log out").click()
+    browsers.expect(signed_in_user).to_have_count(0)
+    page.goto(f"{site}/auth/login")
+    browsers.log_in(page, "grace", "a password to remember")
+    browsers.expect(flashes).to_have_text(["Welcome, grace."])
+    browsers.expect(signed_in_user).to_have_text("grace")
+    camera.shoot("logged-in-with-the-new-password")
+
+
+def mail_to(mailbox, address, subject, timeout=10):
+    """The newest mail to ``address`` whose subject ends with ``subject``.
+
+    Waited for: a reset link is sent once the page that asked for it has
+    gone, so it may arrive after the browser has shown the next page.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in mailbox.to(address) if m["Subject"].endswith(subject)]
+        if found:
+            return found[-1]
+        assert time.monotonic() < deadline, f"no mail {subject!r} to {address}"
+        time.sleep(0.05)
+
+
+def only_link_in(message):
+    (link,) = mailboxes.links_in(message)
+    return link
 
 
 def tampered(cookie):

@@ -1,12 +1,17 @@
-"""The tamper lab: any cookie value, judged as the server judges a request's."""
+"""The tamper lab: any cookie value, judged as the server judges a request's,
+and any link's token, judged as the link's page judges it."""
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import NamedTuple
 
 import pytest
 
 import helpers
+import mailboxes
+from {{ cookiecutter.package_name }} import tokens
+from {{ cookiecutter.package_name }}.users import create_user
 
 OLD_KEY = "the key before the last rotation, long enough"
 
@@ -15,6 +20,25 @@ def judge(client, value):
     page = client.post("/session/lab", data={"cookie": value}).get_data(as_text=True)
     verdict = re.search(r'data-verdict="([\w-]+)"', page)
     return (verdict.group(1) if verdict else None), page
+
+
+def judge_token(client, value):
+    """What the lab makes of ``value`` as a link's token: its kind and salt."""
+    _, page = judge(client, value)
+    found = re.search(r'data-token="([\w-]+)" data-salt="([\w-]*)"', page)
+    return found.groups(), page
+
+
+def made_token(app, purpose, **claims):
+    with app.app_context():
+        return tokens.make(purpose, **claims)
+
+
+def changed_in_the_middle(value):
+    """``value`` with one character of its payload changed."""
+    middle = len(value.partition(".")[0]) // 2
+    changed = "B" if value[middle] == "A" else "A"
+    return value[:middle] + changed + value[middle + 1 :]
 
 
 def test_lab_starts_from_the_visitors_own_cookie(client, auth, app):
@@ -155,3 +179,77 @@ def test_lab_is_linked_from(client, auth, path):
     auth.login()
 
     assert 'href="/session/lab"' in client.get(path).get_data(as_text=True)
+
+
+# The links the app mails, with the claims each of its tokens holds.
+TOKENS = [
+    pytest.param(
+        tokens.RESET,
+        {"user_id": 7, "epoch": 2, "email": "ada@example.com"},
+        id="password reset",
+    ),
+    pytest.param(
+        tokens.CONFIRM,
+        {"user_id": 7, "email": "ada@example.com"},
+        id="address confirmation",
+    ),
+]
+
+
+@pytest.mark.parametrize(("purpose", "claims"), TOKENS)
+def test_lab_names_the_salt_that_verified_a_token_and_its_claims(
+    client, app, purpose, claims
+):
+    (kind, salt), page = judge_token(client, made_token(app, purpose, **claims))
+
+    assert (kind, salt) == ("valid", purpose)
+    assert "&#34;email&#34;: &#34;ada@example.com&#34;" in page
+    assert "&#34;user_id&#34;: 7" in page
+
+
+def test_lab_reads_the_reset_link_mailed_after_forgot_password(client, app, mailbox):
+    with app.app_context():
+        create_user("ada", helpers.TEST_PASSWORD, email="ada@example.com")
+    client.post(
+        "/auth/forgot-password", data={"email": "ada@example.com"}, buffered=True
+    )
+    (link,) = mailboxes.links_in(mailbox.last_to("ada@example.com"))
+
+    (kind, salt), page = judge_token(client, link)
+
+    assert (kind, salt) == ("valid", tokens.RESET)
+    assert "&#34;epoch&#34;: 0" in page
+
+
+@pytest.mark.parametrize(("purpose", "claims"), TOKENS)
+def test_lab_finds_a_tokens_bytes_a_bad_session_cookie(client, app, purpose, claims):
+    verdict, _ = judge(client, made_token(app, purpose, **claims))
+
+    assert verdict == "bad-signature"
+
+
+@pytest.mark.parametrize(("purpose", "claims"), TOKENS)
+def test_lab_refuses_a_tampered_token(client, app, purpose, claims):
+    token = made_token(app, purpose, **claims)
+
+    (kind, salt), _ = judge_token(client, changed_in_the_middle(token))
+
+    assert (kind, salt) == ("none", "")
+
+
+def test_lab_says_a_token_older_than_its_lifetime_expired(client, app, time_machine):
+    time_machine.move_to(1_767_225_600, tick=False)
+    token = made_token(app, tokens.RESET, user_id=7, epoch=0, email="ada@example.com")
+    time_machine.shift(app.config["RESET_LINK_LIFETIME"] + timedelta(seconds=1))
+
+    (kind, salt), page = judge_token(client, token)
+
+    assert (kind, salt) == ("expired", tokens.RESET)
+    assert "older than <code>RESET_LINK_LIFETIME</code>" in " ".join(page.split())
+
+
+def test_lab_does_not_take_a_session_cookie_for_a_token(client):
+    (kind, salt), page = judge_token(client, helpers.mint({"user_id": 7}))
+
+    assert (kind, salt) == ("none", "")
+    assert "so a session opens no link" in " ".join(page.split())

@@ -1,10 +1,12 @@
-"""What the viewer and the lab show about a session cookie, as plain data."""
+"""What the viewer and the lab show about a session cookie, or a link's token,
+as plain data."""
 
 import json
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
+from .. import tokens
 from ..auth import login_deadline
 from ..sessions import InvalidSessionCookie, decode
 from ..sessions.cookie import COOKIE_SHAPE
@@ -56,3 +58,27 @@ def describe_cookie(name, value):
         csrf_token=data.get("csrf_token"),
     )
     return report
+
+
+def describe_token(value):
+    """What the app makes of ``value`` as the token of one of its links.
+
+    Each purpose's salt is tried in turn, as each link's page tries its
+    own: ``kind`` is ``"valid"`` or ``"expired"`` under the ``salt``
+    whose key made the signature, or ``"none"`` when no salt's key made
+    it. Only the signature and the lifetime are judged here: what the
+    claims still require of the account, the link's page checks when
+    it is used.
+    """
+    # Every purpose has a lifetime, so these are all the links' salts.
+    for salt, setting in tokens.LIFETIMES.items():
+        report = {"salt": salt, "lifetime_setting": setting}
+        try:
+            claims = tokens.read(salt, value)
+        except tokens.BadLink as error:
+            if error.expired:
+                return {"kind": "expired", **report}
+            continue
+        claims_json = json.dumps(claims, indent=2, sort_keys=True, ensure_ascii=False)
+        return {"kind": "valid", "json": claims_json, **report}
+    return {"kind": "none", "salt": None}
