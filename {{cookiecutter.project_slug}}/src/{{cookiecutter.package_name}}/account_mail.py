@@ -42,7 +42,10 @@ def send_confirmation(user_id, address):
         return deliver(address, "Your address was given again", "address_in_use")
     token = tokens.make(tokens.CONFIRM, user_id=user_id, email=address)
     link = url_for("account.confirm_address", token=token, _external=True)
-    return deliver(address, "Confirm your address", "confirm", link=link)
+    lifetime = tokens.lifetime_in_words(tokens.CONFIRM)
+    return deliver(
+        address, "Confirm your address", "confirm", link=link, lifetime=lifetime
+    )
 
 
 def send_reset_after_response(user):
@@ -57,7 +60,14 @@ def send_reset_after_response(user):
     )
     link = url_for("reset.reset_password", token=token, _external=True)
     send_after_response(
-        compose(user.email, "Reset your password", "reset", link=link, user=user)
+        compose(
+            user.email,
+            "Reset your password",
+            "reset",
+            link=link,
+            user=user,
+            lifetime=tokens.lifetime_in_words(tokens.RESET),
+        )
     )
 
 

@@ -20,7 +20,7 @@ bp = Blueprint("reset", __name__, url_prefix="/auth")
 
 SENT = (
     "If an account has the address {address} and it is confirmed, a link to"
-    " reset its password is on its way there. It works for one hour."
+    " reset its password is on its way there. It works for {lifetime}."
 )
 
 
@@ -38,7 +38,8 @@ def forgot_password():
         user = get_user_by_email(address)
         if user is not None:
             send_reset_after_response(user)
-        flash(SENT.format(address=address), "info")
+        lifetime = tokens.lifetime_in_words(tokens.RESET)
+        flash(SENT.format(address=address, lifetime=lifetime), "info")
         return redirect(url_for("auth.login"))
     return render_template(
         "form.html",
@@ -106,7 +107,8 @@ def bad_link(error):
     return link_refused(
         error,
         "Reset link",
-        expired="This reset link has expired: each works for one hour.",
+        expired="This reset link has expired: each works for"
+        f" {tokens.lifetime_in_words(tokens.RESET)}.",
         invalid="This reset link cannot be used: it was used already, a newer"
         " password or sign-out replaced it, or it was changed on the way.",
         next_step=(url_for("reset.forgot_password"), "Send me a new link"),

@@ -57,6 +57,16 @@ def serializer(purpose):
     return URLSafeTimedSerializer(keys, salt=purpose)
 
 
+def lifetime_in_words(purpose):
+    """How long a link for ``purpose`` works, as a person says it: "1 hour"."""
+    seconds = int(current_app.config[LIFETIMES[purpose]].total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
 def make(purpose, **claims):
     """A token for ``purpose`` that holds ``claims``, signed now."""
     return serializer(purpose).dumps(claims)
