@@ -233,13 +233,13 @@ def test_a_notice_that_cannot_be_sent_leaves_the_change_standing(
         ),
     ],
 )
-@pytest.mark.parametrize("sent", SENT)
-def test_no_link_is_mailed_for_a_host_the_site_does_not_answer_to(
-    build_app, mailbox, address, sent, headers
+def test_no_reset_link_is_mailed_for_a_host_the_site_does_not_answer_to(
+    build_app, mailbox, address, headers
 ):
+    # Else the link would lead there, with its token: reset poisoning.
     app = build_app(TRUSTED_PROXIES=1, TRUSTED_HOSTS=["localhost", "example.org"])
 
-    response = sent.send(app.test_client(), headers=headers)
+    response = ask_for_reset(app.test_client(), headers=headers)
 
     assert response.status_code == 400
     assert mailbox.messages == []
