@@ -9,6 +9,7 @@ import email
 import email.policy
 import re
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -45,6 +46,18 @@ class Mailbox:
     def to(self, address):
         """The messages sent to ``address``, oldest first."""
         return [m for m in self.messages if address in m["To"]]
+
+    def wait_for(self, address, subject, seconds=10):
+        """The newest mail to ``address`` whose subject ends with ``subject``,
+        once it has come: a mail sent after its response may come after the
+        page that asked for it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            found = [m for m in self.to(address) if m["Subject"].endswith(subject)]
+            if found:
+                return found[-1]
+            assert time.monotonic() < deadline, f"no mail {subject!r} to {address}"
+            time.sleep(0.05)
 
     def last_to(self, address):
         (*_, last) = self.to(address) or [None]

@@ -4,14 +4,12 @@ Screenshots of each step land in the test's folder under pytest's base
 temp directory; ``pytest -m browser -rP`` prints it.
 """
 
-import time
-
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 import browsers
 import helpers
-import mailboxes
+import links
 
 pytestmark = pytest.mark.browser
 
@@ -113,7 +111,7 @@ def test_a_forgotten_password_set_again_from_the_mailed_link(
     page.fill("#confirm", "the password she forgot")
     page.click("button[type=submit]")
     page.wait_for_url(f"{site}/auth/login")
-    page.goto(only_link_in(mail_to(mailbox, address, "Confirm your address")))
+    page.goto(links.only_link(mailbox.wait_for(address, "Confirm your address")))
     page.get_by_role("button", name="Confirm").click()
     browsers.expect(flashes).to_have_text([f"Thank you: {address} is confirmed."])
 
@@ -127,7 +125,7 @@ def test_a_forgotten_password_set_again_from_the_mailed_link(
     )
     camera.shoot("reset-link-asked-for")
 
-    link = only_link_in(mail_to(mailbox, address, "Reset your password"))
+    link = links.only_link(mailbox.wait_for(address, "Reset your password"))
     page.goto(link)
     browsers.expect(page.locator("main")).to_contain_text(
         "Choose a new password for grace."
@@ -153,26 +151,6 @@ def test_a_forgotten_password_set_again_from_the_mailed_link(
     browsers.expect(flashes).to_have_text(["Welcome, grace."])
     browsers.expect(signed_in_user).to_have_text("grace")
     camera.shoot("logged-in-with-the-new-password")
-
-
-def mail_to(mailbox, address, subject, timeout=10):
-    """The newest mail to ``address`` whose subject ends with ``subject``.
-
-    Waited for: a reset link is sent once the page that asked for it has
-    gone, so it may arrive after the browser has shown the next page.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [m for m in mailbox.to(address) if m["Subject"].endswith(subject)]
-        if found:
-            return found[-1]
-        assert time.monotonic() < deadline, f"no mail {subject!r} to {address}"
-        time.sleep(0.05)
-
-
-def only_link_in(message):
-    (link,) = mailboxes.links_in(message)
-    return link
 
 
 def tampered(cookie):

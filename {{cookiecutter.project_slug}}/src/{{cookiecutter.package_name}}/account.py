@@ -114,12 +114,9 @@ def confirm_address(token):
     to, while that address is still the one waiting.
     """
     try:
-        claims = tokens.read(tokens.CONFIRM, token)
+        user_id, address = waiting_address(tokens.read(tokens.CONFIRM, token))
     except tokens.BadLink as error:
         return bad_confirmation(error)
-    user_id, address = claims.get("user_id"), claims.get("email")
-    if type(user_id) is not int or not isinstance(address, str):
-        return bad_confirmation(tokens.BadLink())
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -138,6 +135,16 @@ def confirm_address(token):
         intro=f"Confirm {address} as the address of your account.",
         button="Confirm",
     )
+
+
+def waiting_address(claims):
+    """The account and address a confirmation link's ``claims`` may still
+    confirm, or BadLink: the address must be the one the account awaits."""
+    user_id, address = claims.get("user_id"), claims.get("email")
+    user = get_user(user_id) if type(user_id) is int else None
+    if user is None or user.pending_email is None or user.pending_email != address:
+        raise tokens.BadLink()
+    return user_id, address
 
 
 def bad_confirmation(error):
