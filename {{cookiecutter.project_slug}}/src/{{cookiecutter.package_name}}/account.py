@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 
 from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
-from .auth import login_required, proves_own_password
+from .auth import is_user_id, login_required, proves_own_password
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
 from .headers import private_url
 from .users import (
@@ -113,7 +113,7 @@ def confirm_address(token):
     except tokens.BadLink as error:
         return bad_confirmation(error)
     user_id, address = claims.get("user_id"), claims.get("email")
-    if type(user_id) is not int or not isinstance(address, str):
+    if not is_user_id(user_id) or not isinstance(address, str):
         return bad_confirmation(tokens.BadLink())
     form = ConfirmForm()
     if form.validate_on_submit():
