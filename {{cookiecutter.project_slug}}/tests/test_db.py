@@ -290,6 +290,73 @@ def test_after_the_skeleton_migration_no_new_name_looks_like_an_old_pair(app):
     assert "looks too much like one that is taken" in result.output
 
 
+def test_the_address_migration_keeps_the_accounts_without_an_address(app):
+    runner = add_users_at_revision_0003(app, ["dora"])
+
+    result = runner.invoke(args=["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for name, password in [("test", helpers.TEST_PASSWORD), ("dora", "password1")]:
+            user = users.authenticate(name, password)
+            assert (user.email, user.pending_email) == (None, None)
+
+
+def add_users_at_revision_0003(app, names):
+    """Go back to the schema before addresses, and add ``names`` there, each
+    with the password "password1"."""
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "downgrade", "0003"]).exit_code == 0
+    with app.app_context():
+        users_table = sa.table(
+            "users",
+            sa.column("username"),
+            sa.column("username_key"),
+            sa.column("username_skeleton"),
+            sa.column("password"),
+        )
+        password = users.hash_password("password1")
+        db.session.execute(
+            users_table.insert(),
+            [
+                {
+                    "username": name,
+                    "username_key": name,
+                    "username_skeleton": name,
+                    "password": password,
+                }
+                for name in names
+            ],
+        )
+        db.session.commit()
+    return runner
+
+
+def test_undoing_the_address_migration_keeps_the_accounts(app):
+    with app.app_context():
+        users.create_user("dora", "password1", email="dora@example.com")
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["db", "downgrade", "0003"])
+
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        names = db.session.scalars(sa.text("SELECT username FROM users"))
+        assert sorted(names) == ["dora", "other", "test"]
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("users")}
+        assert not columns & {"email", "email_key", "email_confirmed_at"}
+
+
+def test_after_the_address_migration_no_id_is_given_out_again(app):
+    runner = add_users_at_revision_0003(app, ["dora"])
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    with app.app_context():
+        dora = users.get_user_by_name("dora").id
+        users.delete_user(dora)
+        assert users.create_user("erin", "password1") > dora
+
+
 @pytest.fixture
 def usual_umask():
     """The umask most systems give, under which SQLite creates files 0644."""

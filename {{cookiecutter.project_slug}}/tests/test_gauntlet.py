@@ -1,4 +1,5 @@
 """Thousands of hostile session cookies through the whole app: none may get in.
+Then hostile tokens through the links that mails carry.
 
 On SQLite alone: a refused cookie never reaches a query, and the signed-in
 user's lookup runs on PostgreSQL too in ``test_auth.py``.
@@ -16,6 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 
 import helpers
+from {{ cookiecutter.package_name }} import tokens, users
 
 COOKIES_PER_KIND = 800
 B64_ALPHABET = string.ascii_letters + string.digits + "-_"
@@ -173,3 +175,148 @@ def test_a_genuine_cookie_passes_the_same_door(app):
     )
 
     assert "You are logged in as <strong>test</strong>" in response.text
+
+
+# Hostile tokens, each kind made for the purpose of the link it is sent to.
+# The account "test" has a confirmed address and one awaiting confirmation,
+# so that the claims of a good token would hold for it.
+CONFIRMED = "test@example.com"
+AWAITING = "new@example.com"
+LINKS = {tokens.RESET: "/auth/reset/", tokens.CONFIRM: "/account/confirm/"}
+GOOD_CLAIMS = {
+    tokens.RESET: {"user_id": 1, "epoch": 0, "email": CONFIRMED},
+    tokens.CONFIRM: {"user_id": 1, "email": AWAITING},
+}
+WRONG_CLAIMS = {
+    "user_id": [0, -1, 2**31, 2**63, 2**64, -(2**63) - 1, 1.0, "1", True, None, [1]],
+    "epoch": ["0", 0.5, True, None, 2**64, [0]],
+    "email": [None, 1, [CONFIRMED], {}],
+}
+
+
+def huge(purpose):
+    return ["A" * 100_000, tokens.make(purpose, padding="A" * 50_000)]
+
+
+def non_ascii(purpose):
+    return ["ünïcödé", "\u202e\u200b", "😀.😀.😀"]
+
+
+def dots_only(purpose):
+    return [".", "..", "...", "." * 1000]
+
+
+def nul(purpose):
+    good = tokens.make(purpose, **GOOD_CLAIMS[purpose])
+    return ["%00", good + "%00", "\x00"]
+
+
+def percent_encoded(purpose):
+    return ["%2e%2e", "%25", "%E2%80%AE", "%ff%fe", "%ED%B3%BF"]
+
+
+def another_purpose(purpose):
+    """Signed by the app with its own key, for another use."""
+    others = [tokens.RESET, tokens.CONFIRM, "cookie-session", "login-device"]
+    return [
+        tokens.make(other, **GOOD_CLAIMS[purpose])
+        for other in others
+        if other != purpose
+    ]
+
+
+def session_cookie(purpose):
+    return [
+        helpers.mint(user_data()),
+        helpers.mint(GOOD_CLAIMS[purpose]),
+        FLASK_SERIALIZER.dumps(GOOD_CLAIMS[purpose]),
+    ]
+
+
+def expired_link(purpose):
+    return [
+        helpers.mint(
+            GOOD_CLAIMS[purpose], salt=purpose, signed_at=helpers.now() - 10**6
+        )
+    ]
+
+
+def wrong_key_link(purpose):
+    return [helpers.mint(GOOD_CLAIMS[purpose], secret="another key", salt=purpose)]
+
+
+def wrong_shape_claims(purpose):
+    """Signed for this very purpose, but a claim has the wrong type or range."""
+    made = []
+    for claim, values in WRONG_CLAIMS.items():
+        if claim in GOOD_CLAIMS[purpose]:
+            made += [
+                tokens.make(purpose, **{**GOOD_CLAIMS[purpose], claim: value})
+                for value in values
+            ]
+    return made
+
+
+def not_claims(purpose):
+    serializer = tokens.serializer(purpose)
+    return [serializer.dumps(value) for value in [[1], "user_id", 1, None, True]]
+
+
+TOKEN_KINDS = [
+    huge,
+    non_ascii,
+    dots_only,
+    nul,
+    percent_encoded,
+    another_purpose,
+    session_cookie,
+    expired_link,
+    wrong_key_link,
+    wrong_shape_claims,
+    not_claims,
+]
+
+
+@pytest.fixture
+def linked_app(app):
+    """The app, with the account "test" as a good link would find it."""
+    with app.app_context():
+        users.ask_for_email(1, CONFIRMED)
+        users.confirm_email(1, CONFIRMED)
+        users.ask_for_email(1, AWAITING)
+    return app
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("purpose", [tokens.RESET, tokens.CONFIRM])
+def test_no_hostile_link_gets_in_or_breaks_anything(linked_app, purpose, method):
+    client = linked_app.test_client()
+    with linked_app.app_context():
+        hostile = {kind.__name__: kind(purpose) for kind in TOKEN_KINDS}
+    outcomes = Counter()
+
+    for kind, values in hostile.items():
+        for token in values:
+            response = client.open(
+                LINKS[purpose] + token,
+                method=method,
+                data={"password": "a new password", "confirm": "a new password"},
+            )
+            outcomes[kind, response.status_code] += 1
+
+    assert outcomes == Counter(
+        {(kind, 400): len(values) for kind, values in hostile.items()}
+    )
+    with linked_app.app_context():
+        test = users.get_user(1)
+        assert (test.email, test.pending_email, test.epoch) == (CONFIRMED, AWAITING, 0)
+
+
+@pytest.mark.parametrize("purpose", [tokens.RESET, tokens.CONFIRM])
+def test_a_genuine_link_passes_the_same_door(linked_app, purpose):
+    with linked_app.app_context():
+        token = tokens.make(purpose, **GOOD_CLAIMS[purpose])
+
+    response = linked_app.test_client().get(LINKS[purpose] + token)
+
+    assert response.status_code == 200

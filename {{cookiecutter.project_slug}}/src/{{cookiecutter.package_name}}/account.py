@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 
 from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
-from .auth import login_required, proves_own_password
+from .auth import is_user_id, login_required, proves_own_password
 from .emails import email_key
 from .errors import link_refused
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
@@ -141,7 +141,7 @@ def waiting_address(claims):
     """The account and address a confirmation link's ``claims`` may still
     confirm, or BadLink: the address must be the one the account awaits."""
     user_id, address = claims.get("user_id"), claims.get("email")
-    user = get_user(user_id) if type(user_id) is int else None
+    user = get_user(user_id) if is_user_id(user_id) else None
     if user is None or user.pending_email is None or user.pending_email != address:
         raise tokens.BadLink()
     return user_id, address

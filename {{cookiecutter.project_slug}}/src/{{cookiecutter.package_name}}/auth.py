@@ -38,6 +38,16 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 MAX_USER_ID = 2**31 - 1
 
 
+def is_user_id(value):
+    """Whether ``value``, read from signed data, can be an account's id.
+
+    A value of another type or out of range must not reach the database,
+    where it would fail the query. ``type(...) is int``, because True is
+    an int too.
+    """
+    return type(value) is int and 1 <= value <= MAX_USER_ID
+
+
 def login_required(view):
     """Send anonymous visitors to the login page, and back here after it."""
 
@@ -80,12 +90,10 @@ def holds_a_login(data):
     range must not reach the database or the clock. ``type(...) is int``,
     because True is an int too.
     """
-    user_id = data.get("user_id")
     epoch = data.get("epoch")
     issued_at = data.get("issued_at")
     return (
-        type(user_id) is int
-        and 1 <= user_id <= MAX_USER_ID
+        is_user_id(data.get("user_id"))
         and type(epoch) is int
         and type(issued_at) is int
         and issued_at >= 0

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from . import throttle, tokens
 from .account_mail import send_notice, send_reset_after_response
-from .auth import Throttled, start_session
+from .auth import Throttled, is_user_id, start_session
 from .errors import link_refused
 from .forms import ForgotPasswordForm, ResetPasswordForm
 from .headers import private_url
@@ -59,7 +59,7 @@ def account_for(claims):
     raise, and the address it was sent to.
     """
     user_id = claims.get("user_id")
-    user = get_user(user_id) if type(user_id) is int else None
+    user = get_user(user_id) if is_user_id(user_id) else None
     if (
         user is None
         or claims.get("epoch") != user.epoch
