@@ -158,18 +158,27 @@ def test_create_user_refuses_a_name_that_looks_like_a_taken_one(
         assert users.get_user_by_name(look_alike) is None
 
 
-def add_users_at_revision_0001(app, names):
-    """Go back to the schema before username keys, and add ``names`` there."""
+def add_users_at(app, revision, rows):
+    """Go back to the schema of ``revision``, and add ``rows`` there: dicts
+    of the columns it has, by name."""
     runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "downgrade", "0001"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", revision]).exit_code == 0
     with app.app_context():
-        users_table = sa.table("users", sa.column("username"), sa.column("password"))
-        db.session.execute(
-            users_table.insert(),
-            [{"username": name, "password": "x"} for name in names],
-        )
+        users_table = sa.table("users", *map(sa.column, rows[0]))
+        db.session.execute(users_table.insert(), rows)
         db.session.commit()
     return runner
+
+
+def password1(app):
+    with app.app_context():
+        return users.hash_password("password1")
+
+
+def add_users_at_revision_0001(app, names):
+    """Go back to the schema before username keys, and add ``names`` there."""
+    rows = [{"username": name, "password": "x"} for name in names]
+    return add_users_at(app, "0001", rows)
 
 
 def test_the_username_key_migration_normalises_existing_names(app):
@@ -202,29 +211,12 @@ def test_the_username_key_migration_refuses_names_that_clash(app, caplog):
 def add_users_at_revision_0002(app, names):
     """Go back to the schema before username skeletons, and add ``names`` there,
     each with the password "password1"."""
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "downgrade", "0002"]).exit_code == 0
-    with app.app_context():
-        users_table = sa.table(
-            "users",
-            sa.column("username"),
-            sa.column("username_key"),
-            sa.column("password"),
-        )
-        password = users.hash_password("password1")
-        db.session.execute(
-            users_table.insert(),
-            [
-                {
-                    "username": name,
-                    "username_key": name.casefold(),
-                    "password": password,
-                }
-                for name in names
-            ],
-        )
-        db.session.commit()
-    return runner
+    password = password1(app)
+    rows = [
+        {"username": name, "username_key": name.casefold(), "password": password}
+        for name in names
+    ]
+    return add_users_at(app, "0002", rows)
 
 
 def skeleton_column(app, username):
@@ -305,31 +297,17 @@ def test_the_address_migration_keeps_the_accounts_without_an_address(app):
 def add_users_at_revision_0003(app, names):
     """Go back to the schema before addresses, and add ``names`` there, each
     with the password "password1"."""
-    runner = app.test_cli_runner()
-    assert runner.invoke(args=["db", "downgrade", "0003"]).exit_code == 0
-    with app.app_context():
-        users_table = sa.table(
-            "users",
-            sa.column("username"),
-            sa.column("username_key"),
-            sa.column("username_skeleton"),
-            sa.column("password"),
-        )
-        password = users.hash_password("password1")
-        db.session.execute(
-            users_table.insert(),
-            [
-                {
-                    "username": name,
-                    "username_key": name,
-                    "username_skeleton": name,
-                    "password": password,
-                }
-                for name in names
-            ],
-        )
-        db.session.commit()
-    return runner
+    password = password1(app)
+    rows = [
+        {
+            "username": name,
+            "username_key": name,
+            "username_skeleton": name,
+            "password": password,
+        }
+        for name in names
+    ]
+    return add_users_at(app, "0003", rows)
 
 
 def test_undoing_the_address_migration_keeps_the_accounts(app):

@@ -28,17 +28,15 @@ def signed_in_client(client, auth):
     return client
 
 
+def create_user(runner, username, email=None):
+    arguments = ["create-user", username, "--password", "long enough"]
+    if email is not None:
+        arguments += ["--email", email]
+    return runner.invoke(args=arguments)
+
+
 def test_create_user_with_an_address_takes_it_as_confirmed(runner, app):
-    result = runner.invoke(
-        args=[
-            "create-user",
-            "alice",
-            "--password",
-            "long enough",
-            "--email",
-            "Alice@Example.COM",
-        ]
-    )
+    result = create_user(runner, "alice", "Alice@Example.COM")
 
     assert result.exit_code == 0, result.output
     alice = account(app, "alice")
@@ -47,7 +45,7 @@ def test_create_user_with_an_address_takes_it_as_confirmed(runner, app):
 
 
 def test_create_user_without_an_address_gives_none(runner, app):
-    result = runner.invoke(args=["create-user", "alice", "--password", "long enough"])
+    result = create_user(runner, "alice")
 
     assert result.exit_code == 0, result.output
     alice = account(app, "alice")
@@ -56,9 +54,7 @@ def test_create_user_without_an_address_gives_none(runner, app):
 
 @pytest.mark.parametrize("address", ["alice", "alice@", "alice@@example.com", ""])
 def test_create_user_refuses_an_invalid_address_by_name(runner, app, address):
-    result = runner.invoke(
-        args=["create-user", "alice", "--password", "long enough", "--email", address]
-    )
+    result = create_user(runner, "alice", address)
 
     assert result.exit_code == 2
     assert "Invalid value for --email" in result.output
@@ -67,20 +63,9 @@ def test_create_user_refuses_an_invalid_address_by_name(runner, app, address):
 
 @pytest.mark.parametrize("spelling", ["taken@example.com", "TAKEN@example.com"])
 def test_create_user_refuses_an_address_another_account_has(runner, app, spelling):
-    runner.invoke(
-        args=[
-            "create-user",
-            "alice",
-            "--password",
-            "long enough",
-            "--email",
-            "taken@example.com",
-        ]
-    )
+    create_user(runner, "alice", "taken@example.com")
 
-    result = runner.invoke(
-        args=["create-user", "bob", "--password", "long enough", "--email", spelling]
-    )
+    result = create_user(runner, "bob", spelling)
 
     assert result.exit_code == 1
     assert "belongs to another account" in result.output
