@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pytest
+import sqlalchemy as sa
 import time_machine
 from click.testing import CliRunner
 from flask.cli import cli
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
+from {{ cookiecutter.package_name }} import throttle, users
+from {{ cookiecutter.package_name }}.db import db
 from {{ cookiecutter.package_name }}.sessions import decode
 
 TEST_PASSWORD = "test-password"
@@ -65,6 +68,32 @@ UNSHOWABLE = [
 
 CSRF_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 SHOWN_COMMAND = re.compile(r'<pre class="command"><code>(.*?)</code></pre>', re.S)
+
+
+def account(app, username):
+    """The account ``username`` names, as the database has it now, or None."""
+    with app.app_context():
+        return users.get_user_by_name(username)
+
+
+def signed_in(client):
+    return "You are logged in as" in client.get("/").text
+
+
+def flashes(client):
+    """The messages flashed to ``client`` and not shown yet."""
+    with client.session_transaction() as current:
+        return [message for _, message in current.get("_flashes", [])]
+
+
+def throttle_rows(app, name):
+    """How many rows of the login throttle count attempts for ``name``."""
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count()).where(
+                throttle.LoginAttempts.username_digest == throttle.digest(name)
+            )
+        )
 
 
 class AuthActions:

@@ -7,12 +7,10 @@ unique columns, its ids) run on PostgreSQL too.
 from urllib.parse import urlsplit
 
 import pytest
-import sqlalchemy as sa
 
 import helpers
 import mailboxes
 from {{ cookiecutter.package_name }} import throttle, users
-from {{ cookiecutter.package_name }}.db import db
 
 PASSWORD = "a long password"
 ADDRESS = "alice@example.com"
@@ -65,25 +63,11 @@ def subject_of(message):
     return message["Subject"].partition(": ")[2]
 
 
-def account(app, username="alice"):
-    with app.app_context():
-        return users.get_user_by_name(username)
-
-
 def give_confirmed_address(app, username, address):
     with app.app_context():
         user_id = users.get_user_by_name(username).id
         users.ask_for_email(user_id, address)
         assert users.confirm_email(user_id, address)
-
-
-def flashes(client):
-    with client.session_transaction() as current:
-        return [message for _, message in current.get("_flashes", [])]
-
-
-def signed_in(client):
-    return "You are logged in as" in client.get("/").text
 
 
 def test_registering_mails_a_confirmation_link_to_the_address(client, mailbox):
@@ -101,7 +85,7 @@ def test_the_account_works_before_its_address_is_confirmed(app, client):
 
     assert response.headers["Location"] == "/"
     assert "You are logged in as <strong>alice</strong>" in client.get("/").text
-    user = account(app)
+    user = helpers.account(app, "alice")
     assert (user.email, user.pending_email) == (None, ADDRESS)
 
 
@@ -135,7 +119,7 @@ def test_opening_a_confirmation_link_shows_a_button_and_changes_nothing(
 
     assert response.status_code == 200
     assert '<button type="submit">Confirm</button>' in response.text
-    user = account(app)
+    user = helpers.account(app, "alice")
     assert (user.email, user.pending_email) == (None, ADDRESS)
 
 
@@ -148,8 +132,8 @@ def test_the_confirmation_button_confirms_the_address_without_a_login(
     response = stranger.post(confirmation_path(mailbox))
 
     assert response.headers["Location"] == "/"
-    assert flashes(stranger) == [f"Thank you: {ADDRESS} is confirmed."]
-    user = account(app)
+    assert helpers.flashes(stranger) == [f"Thank you: {ADDRESS} is confirmed."]
+    user = helpers.account(app, "alice")
     assert (user.email, user.pending_email) == (ADDRESS, None)
     assert user.email_confirmed_at is not None
 
@@ -184,7 +168,7 @@ def test_a_link_for_an_address_that_a_newer_one_replaced_is_refused(app, mailbox
 
     assert response.status_code == 400
     assert "a newer address replaced it" in response.text
-    user = account(app)
+    user = helpers.account(app, "alice")
     assert (user.email, user.pending_email) == (None, "new@example.com")
 
 
@@ -200,10 +184,10 @@ def test_an_address_another_account_confirmed_cannot_be_confirmed_again(app, mai
     response = client.post(bob_link)
 
     assert response.headers["Location"] == "/"
-    assert "belongs to another account" in flashes(client)[0]
-    bob = account(app, "bob")
+    assert "belongs to another account" in helpers.flashes(client)[0]
+    bob = helpers.account(app, "bob")
     assert (bob.email, bob.pending_email) == (None, ADDRESS)
-    assert account(app, "alice").email == ADDRESS
+    assert helpers.account(app, "alice").email == ADDRESS
 
 
 @pytest.mark.parametrize("spelling", ["owner@example.com", "OWNER@Example.COM"])
@@ -226,8 +210,8 @@ def test_registering_says_the_same_whether_the_address_is_taken_or_not(app):
     register(taken, "bob", "owner@example.com")
     register(free, "carol", "free@example.com")
 
-    assert flashes(taken) == [
-        message.replace("free@", "owner@") for message in flashes(free)
+    assert helpers.flashes(taken) == [
+        message.replace("free@", "owner@") for message in helpers.flashes(free)
     ]
 
 
@@ -247,7 +231,7 @@ def test_changing_the_address_refuses_a_wrong_password(app, mailbox):
 
     assert response.status_code == 400
     assert "That is not your current password." in response.text
-    assert account(app).pending_email is None
+    assert helpers.account(app, "alice").pending_email is None
     assert mailbox.messages == []
 
 
@@ -259,7 +243,7 @@ def test_a_wrong_password_for_the_address_counts_as_a_failed_login(build_app):
     response = change_address(client)
 
     assert response.status_code == 429
-    assert account(app).pending_email == ADDRESS
+    assert helpers.account(app, "alice").pending_email == ADDRESS
 
 
 def test_changing_the_address_mails_the_new_one_a_link_and_the_old_one_a_notice(
@@ -282,12 +266,12 @@ def test_the_address_changes_only_once_the_new_one_is_confirmed(app, mailbox):
     client = registered(app)
     give_confirmed_address(app, "alice", ADDRESS)
     change_address(client)
-    waiting = account(app)
+    waiting = helpers.account(app, "alice")
 
     client.post(confirmation_path(mailbox, "new@example.com"))
 
     assert (waiting.email, waiting.pending_email) == (ADDRESS, "new@example.com")
-    confirmed = account(app)
+    confirmed = helpers.account(app, "alice")
     assert (confirmed.email, confirmed.pending_email) == ("new@example.com", None)
 
 
@@ -302,14 +286,14 @@ def test_deleting_the_account_refuses_a_wrong_password(app):
 
     assert response.status_code == 400
     assert "That is not your current password." in response.text
-    assert account(app) is not None
+    assert helpers.account(app, "alice") is not None
 
 
 def test_deleting_the_account_needs_a_post(app):
     client = registered(app)
 
     assert client.get("/account/delete").status_code == 405
-    assert account(app) is not None
+    assert helpers.account(app, "alice") is not None
 
 
 def test_deleting_the_account_signs_it_out(app):
@@ -318,9 +302,9 @@ def test_deleting_the_account_signs_it_out(app):
     response = delete_account(client)
 
     assert response.headers["Location"] == "/"
-    assert flashes(client) == ["Your account has been deleted."]
-    assert not signed_in(client)
-    assert account(app) is None
+    assert helpers.flashes(client) == ["Your account has been deleted."]
+    assert not helpers.signed_in(client)
+    assert helpers.account(app, "alice") is None
 
 
 def test_deleting_the_account_ends_its_sessions_elsewhere(app):
@@ -335,26 +319,16 @@ def test_deleting_the_account_ends_its_sessions_elsewhere(app):
     assert "Your account no longer exists" in page
 
 
-def throttle_rows(app, name):
-    with app.app_context():
-        digest = throttle.digest(name)
-        return db.session.scalar(
-            sa.select(sa.func.count()).where(
-                throttle.LoginAttempts.username_digest == digest
-            )
-        )
-
-
 def test_deleting_the_account_removes_its_throttle_rows(app):
     client = registered(app)
     helpers.AuthActions(app.test_client()).login("alice", "a wrong password")
-    assert throttle_rows(app, "alice")
-    assert throttle_rows(app, throttle.mail_name(ADDRESS))
+    assert helpers.throttle_rows(app, "alice")
+    assert helpers.throttle_rows(app, throttle.mail_name(ADDRESS))
 
     delete_account(client)
 
-    assert throttle_rows(app, "alice") == 0
-    assert throttle_rows(app, throttle.mail_name(ADDRESS)) == 0
+    assert helpers.throttle_rows(app, "alice") == 0
+    assert helpers.throttle_rows(app, throttle.mail_name(ADDRESS)) == 0
 
 
 def test_deleting_the_account_frees_its_name(app):
@@ -363,18 +337,18 @@ def test_deleting_the_account_frees_its_name(app):
     response = register(app.test_client())
 
     assert response.headers["Location"] == "/auth/login"
-    assert account(app) is not None
+    assert helpers.account(app, "alice") is not None
 
 
 @on_each_database
 def test_a_new_account_never_gets_the_id_of_a_deleted_one(app):
     client = registered(app, "alice")
-    old_id = account(app, "alice").id
+    old_id = helpers.account(app, "alice").id
     old_cookie = helpers.session_cookie(client, app)
     delete_account(client)
 
     registered(app, "bob")
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], old_cookie)
 
-    assert account(app, "bob").id > old_id
-    assert not signed_in(client)
+    assert helpers.account(app, "bob").id > old_id
+    assert not helpers.signed_in(client)

@@ -4,27 +4,16 @@ create-user without an address is tested with the database, in test_db.py.
 """
 
 import pytest
-import sqlalchemy as sa
 
 import helpers
-from {{ cookiecutter.package_name }} import throttle, users
-from {{ cookiecutter.package_name }}.db import db
-
-
-def account(app, username):
-    with app.app_context():
-        return users.get_user_by_name(username)
-
-
-def signed_in(client):
-    return "You are logged in as" in client.get("/").text
+from {{ cookiecutter.package_name }} import users
 
 
 @pytest.fixture
 def signed_in_client(client, auth):
     """A client signed in as "test"."""
     auth.login()
-    assert signed_in(client)
+    assert helpers.signed_in(client)
     return client
 
 
@@ -39,7 +28,7 @@ def test_create_user_with_an_address_takes_it_as_confirmed(runner, app):
     result = create_user(runner, "alice", "Alice@Example.COM")
 
     assert result.exit_code == 0, result.output
-    alice = account(app, "alice")
+    alice = helpers.account(app, "alice")
     assert (alice.email, alice.pending_email) == ("Alice@example.com", None)
     assert alice.email_confirmed_at is not None
 
@@ -48,7 +37,7 @@ def test_create_user_without_an_address_gives_none(runner, app):
     result = create_user(runner, "alice")
 
     assert result.exit_code == 0, result.output
-    alice = account(app, "alice")
+    alice = helpers.account(app, "alice")
     assert (alice.email, alice.pending_email) == (None, None)
 
 
@@ -58,7 +47,7 @@ def test_create_user_refuses_an_invalid_address_by_name(runner, app, address):
 
     assert result.exit_code == 2
     assert "Invalid value for --email" in result.output
-    assert account(app, "alice") is None
+    assert helpers.account(app, "alice") is None
 
 
 @pytest.mark.parametrize("spelling", ["taken@example.com", "TAKEN@example.com"])
@@ -69,7 +58,7 @@ def test_create_user_refuses_an_address_another_account_has(runner, app, spellin
 
     assert result.exit_code == 1
     assert "belongs to another account" in result.output
-    assert account(app, "bob") is None
+    assert helpers.account(app, "bob") is None
 
 
 def test_set_password_with_the_password_option(runner, app):
@@ -93,7 +82,7 @@ def test_set_password_prompts_for_the_password_twice(runner, app):
 def test_set_password_ends_the_sessions_of_the_user(runner, signed_in_client):
     runner.invoke(args=["set-password", "test", "--password", "new secret"])
 
-    assert not signed_in(signed_in_client)
+    assert not helpers.signed_in(signed_in_client)
 
 
 def test_set_password_refuses_a_short_password(runner, app):
@@ -125,7 +114,7 @@ def test_delete_user_deletes_the_account(runner, app):
 
     assert result.exit_code == 0, result.output
     assert "Deleted the user 'test'." in result.output
-    assert account(app, "test") is None
+    assert helpers.account(app, "test") is None
 
 
 def test_delete_user_asks_first(runner, app):
@@ -133,7 +122,7 @@ def test_delete_user_asks_first(runner, app):
 
     assert result.exit_code == 0, result.output
     assert "Delete this account and everything it holds for good?" in result.output
-    assert account(app, "test") is None
+    assert helpers.account(app, "test") is None
 
 
 def test_delete_user_keeps_the_account_when_the_answer_is_no(runner, app):
@@ -141,28 +130,19 @@ def test_delete_user_keeps_the_account_when_the_answer_is_no(runner, app):
 
     assert result.exit_code == 1
     assert "Aborted" in result.output
-    assert account(app, "test") is not None
+    assert helpers.account(app, "test") is not None
 
 
 def test_delete_user_ends_the_sessions_of_the_user(runner, signed_in_client):
     runner.invoke(args=["delete-user", "test", "--yes"])
 
-    assert not signed_in(signed_in_client)
-
-
-def throttle_rows(app, name):
-    with app.app_context():
-        return db.session.scalar(
-            sa.select(sa.func.count()).where(
-                throttle.LoginAttempts.username_digest == throttle.digest(name)
-            )
-        )
+    assert not helpers.signed_in(signed_in_client)
 
 
 def test_delete_user_removes_its_throttle_rows(runner, app, auth):
     auth.login("test", "a wrong password")
-    assert throttle_rows(app, "test")
+    assert helpers.throttle_rows(app, "test")
 
     runner.invoke(args=["delete-user", "test", "--yes"])
 
-    assert throttle_rows(app, "test") == 0
+    assert helpers.throttle_rows(app, "test") == 0
