@@ -15,7 +15,7 @@ from flask import g, session
 
 import helpers
 import links
-from {{ cookiecutter.package_name }}.devices import COOKIE_NAME as DEVICE_COOKIE
+from {{ cookiecutter.package_name }} import devices
 
 ADDRESS = "test@example.com"
 NEW_ADDRESS = "alice@example.com"
@@ -203,7 +203,7 @@ def test_a_link_works_only_for_its_purpose(client, mailbox, address, kind, other
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("cookie", ["session", DEVICE_COOKIE])
+@pytest.mark.parametrize("cookie", ["session", devices.COOKIE_NAME])
 def test_a_cookie_of_the_app_is_no_link(app, client, auth, kind, cookie):
     auth.login()
     name = app.config["SESSION_COOKIE_NAME"] if cookie == "session" else cookie
