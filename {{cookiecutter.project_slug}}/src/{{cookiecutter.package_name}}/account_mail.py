@@ -52,21 +52,26 @@ def send_reset_after_response(user):
     """Mail ``user``'s confirmed address a reset link, once the page has gone.
 
     The link dies with the account's epoch and address (see tokens.py).
-    The send waits for the response (see ``mail.send_after_response``),
-    so that the page takes as long for an address no account has.
+    Only the link is made now, from this request's host; the mail is
+    rendered and sent once the response has gone (see
+    ``mail.send_after_response``), so that the page takes as long for an
+    address no account has. Plain values go with it: the account's row
+    is gone with the request.
     """
     token = tokens.make(
         tokens.RESET, user_id=user.id, epoch=user.epoch, email=user.email
     )
     link = url_for("reset.reset_password", token=token, _external=True)
+    address, username = user.email, user.username
+    lifetime = tokens.lifetime_in_words(tokens.RESET)
     send_after_response(
-        compose(
-            user.email,
+        lambda: compose(
+            address,
             "Reset your password",
             "reset",
             link=link,
-            user=user,
-            lifetime=tokens.lifetime_in_words(tokens.RESET),
+            username=username,
+            lifetime=lifetime,
         )
     )
 

@@ -60,18 +60,21 @@ def send(message):
     return True
 
 
-def send_after_response(message):
-    """Send ``message`` once the response has gone out, in this app's context.
+def send_after_response(make_message):
+    """Call ``make_message`` and send what it makes once the response has
+    gone out, in this app's context.
 
-    The time an SMTP server takes would show in the response's, so a form
-    that must answer alike whether or not it mails anyone (forgot password)
-    answers first. A failure is logged as :func:`send` logs it.
+    The time a mail takes to render, and an SMTP server to take it, would
+    show in the response's, so a form that must answer alike whether or
+    not it mails anyone (forgot password) answers first. ``make_message``
+    must need no request, which is over by then. A failure is logged as
+    :func:`send` logs it.
     """
     app = current_app._get_current_object()
 
     def send_now():
         with app.app_context():
-            send(message)
+            send(make_message())
 
     @after_this_request
     def send_when_closed(response):
