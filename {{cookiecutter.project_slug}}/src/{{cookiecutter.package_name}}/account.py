@@ -14,7 +14,6 @@ from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
 from .auth import is_user_id, login_required, proves_own_password
 from .emails import email_key
-from .errors import link_refused
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
 from .headers import private_url
 from .users import (
@@ -79,15 +78,20 @@ def change_email():
     ask_for_email(user.id, address)
     problem = send_confirmation(user.id, address)
     send_notice(user, "A new address was given", "address_changing", new=address)
-    flash(problem or confirmation_sent(address), "error" if problem else "info")
+    flash_how_it_went(problem, address)
     return redirect(url_for("account.index"))
 
 
-def confirmation_sent(address):
-    return (
-        f"A link to confirm {address} is on its way there. Your address changes"
-        " once you follow it."
-    )
+def flash_how_it_went(problem, address):
+    """Say whether the confirmation went to ``address``, or why not."""
+    if problem:
+        flash(problem, "error")
+    else:
+        flash(
+            f"A link to confirm {address} is on its way there. Your address"
+            " changes once you follow it.",
+            "info",
+        )
 
 
 @bp.route("/confirmation", methods=("POST",))
@@ -98,8 +102,7 @@ def resend_confirmation():
     if address is None:
         flash("No address is waiting for its confirmation.", "info")
     else:
-        problem = send_confirmation(g.user.id, address)
-        flash(problem or confirmation_sent(address), "error" if problem else "info")
+        flash_how_it_went(send_confirmation(g.user.id, address), address)
     return redirect(url_for("index"))
 
 
@@ -113,10 +116,7 @@ def confirm_address(token):
     mailbox is the owner's, and it confirms only the address it was sent
     to, while that address is still the one waiting.
     """
-    try:
-        user_id, address = waiting_address(tokens.read(tokens.CONFIRM, token))
-    except tokens.BadLink as error:
-        return bad_confirmation(error)
+    user_id, address = waiting_address(tokens.read(tokens.CONFIRM, token))
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -125,7 +125,7 @@ def confirm_address(token):
             flash(f"{error} It cannot be confirmed for this one.", "error")
             return redirect(url_for("index"))
         if not confirmed:
-            return bad_confirmation(tokens.BadLink())
+            raise tokens.BadLink(tokens.CONFIRM)
         flash(f"Thank you: {address} is confirmed.", "success")
         return redirect(url_for("index"))
     return render_template(
@@ -143,19 +143,8 @@ def waiting_address(claims):
     user_id, address = claims.get("user_id"), claims.get("email")
     user = get_user(user_id) if is_user_id(user_id) else None
     if user is None or user.pending_email is None or user.pending_email != address:
-        raise tokens.BadLink()
+        raise tokens.BadLink(tokens.CONFIRM)
     return user_id, address
-
-
-def bad_confirmation(error):
-    return link_refused(
-        error,
-        "Confirmation link",
-        expired="This confirmation link has expired. Ask for a new one.",
-        invalid="This confirmation link cannot be used: the address was confirmed"
-        " already, a newer address replaced it, or the link was changed on the way.",
-        next_step=(url_for("account.index"), "Go to your account"),
-    )
 
 
 @bp.route("/delete", methods=("POST",))

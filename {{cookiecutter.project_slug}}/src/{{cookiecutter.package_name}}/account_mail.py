@@ -6,8 +6,6 @@ counted by the throttle first, per address, so that the forms cannot
 flood an inbox. Notices go with actions that needed the password.
 """
 
-import math
-
 from flask import request, url_for
 
 from . import throttle, tokens
@@ -22,10 +20,7 @@ def deliver(address, subject, template, **context):
     to tell the user when it did not."""
     wait = throttle.start_mail(address, request.remote_addr)
     if wait:
-        return (
-            f"Enough mails have gone to {address} for now. Try again in"
-            f" {math.ceil(wait / 60)} minute(s)."
-        )
+        return f"Enough mails have gone to {address} for now. {throttle.try_again_in(wait)}"
     if not send(compose(address, subject, template, **context)):
         return FAILED
     return None

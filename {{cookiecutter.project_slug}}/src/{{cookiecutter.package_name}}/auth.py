@@ -1,7 +1,6 @@
 """Registering, logging in and out, and who the current user is."""
 
 import functools
-import math
 import time
 from datetime import UTC, datetime
 
@@ -237,7 +236,7 @@ class Throttled(TooManyRequests):
 
     def __init__(self, what, wait):
         super().__init__(
-            f"Too many {what}. Try again in {math.ceil(wait / 60)} minute(s).",
+            f"Too many {what}. {throttle.try_again_in(wait)}",
             retry_after=wait,
         )
 

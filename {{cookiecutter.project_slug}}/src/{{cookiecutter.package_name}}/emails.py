@@ -30,10 +30,11 @@ def normal_email(address):
 
 
 def email_key(address):
-    """What the spellings of one mailbox share: its normal form, casefolded.
+    """What the spellings of one mailbox share: ``address``, in its normal
+    form (see :func:`normal_email`, which every way in applies), casefolded.
 
     The part before the @ may be case-sensitive by the letter of the
     standard, but no mail service treats it so, and two accounts whose
     addresses differ only in case would share a mailbox.
     """
-    return normal_email(address).casefold()
+    return address.casefold()

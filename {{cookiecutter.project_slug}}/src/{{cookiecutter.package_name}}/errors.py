@@ -6,9 +6,10 @@ the database's own.
 """
 
 import contextlib
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     HTTPException,
@@ -18,6 +19,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from . import tokens
 from .db import db
 
 bp = Blueprint("errors", __name__)
@@ -35,19 +37,55 @@ def end_failed_transaction():
         db.session.rollback()
 
 
-def link_refused(error, title, expired, invalid, next_step):
+class LinkRefusal(NamedTuple):
+    """What the page for a signed link that cannot be used says of it."""
+
+    name: str
+    #: Why a link that was good may be good no longer.
+    reasons: str
+    #: The way on: an endpoint, and its words.
+    next_endpoint: str
+    next_text: str
+
+
+LINK_REFUSALS = {
+    tokens.RESET: LinkRefusal(
+        "reset link",
+        "it was used already, or a newer password or a sign-out replaced it",
+        "reset.forgot_password",
+        "Send me a new link",
+    ),
+    tokens.CONFIRM: LinkRefusal(
+        "confirmation link",
+        "the address was confirmed already, or a newer address replaced it",
+        "account.index",
+        "Go to your account",
+    ),
+}
+
+
+@bp.app_errorhandler(tokens.BadLink)
+def link_refused(error):
     """A friendly 400 page for a signed link that cannot be used.
 
-    ``error`` is the ``tokens.BadLink`` that says whether the link is only
-    old, which deserves other words than one that never was good (or no
-    longer is); ``next_step`` is the URL and words of a way on.
+    A link that is only old is told apart from one that never was good,
+    or no longer is; either way the page offers a way on.
     """
-    url, text = next_step
+    refusal = LINK_REFUSALS[error.purpose]
+    if error.expired:
+        lifetime = tokens.lifetime_in_words(error.purpose)
+        message = f"This {refusal.name} has expired: each works for {lifetime}."
+    else:
+        message = (
+            f"This {refusal.name} cannot be used: {refusal.reasons}, or it was"
+            " changed on the way."
+        )
+    next_step = {"url": url_for(refusal.next_endpoint), "text": refusal.next_text}
     page = render_template(
         "message.html",
-        title=title,
-        message=expired if error.expired else invalid,
-        next_step={"url": url, "text": text},
+        title=refusal.name.capitalize(),
+        message=message,
+        next_step=next_step,
     )
     return page, 400
 

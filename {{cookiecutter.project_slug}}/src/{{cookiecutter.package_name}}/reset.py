@@ -11,7 +11,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from . import throttle, tokens
 from .account_mail import send_notice, send_reset_after_response
 from .auth import Throttled, is_user_id, start_session
-from .errors import link_refused
 from .forms import ForgotPasswordForm, ResetPasswordForm
 from .headers import private_url
 from .users import get_user, get_user_by_email, set_password
@@ -66,7 +65,7 @@ def account_for(claims):
         or user.email is None
         or claims.get("email") != user.email
     ):
-        raise tokens.BadLink()
+        raise tokens.BadLink(tokens.RESET)
     return user
 
 
@@ -78,10 +77,7 @@ def reset_password(token):
     Whoever is signed in here, the link decides the account, and a new
     session replaces theirs.
     """
-    try:
-        user = account_for(tokens.read(tokens.RESET, token))
-    except tokens.BadLink as error:
-        return bad_link(error)
+    user = account_for(tokens.read(tokens.RESET, token))
     form = ResetPasswordForm()
     if form.validate_on_submit():
         set_password(user.id, form.password.data)
@@ -100,16 +96,4 @@ def reset_password(token):
         title="Set a new password",
         intro=f"Choose a new password for {user.username}.",
         button="Set the password",
-    )
-
-
-def bad_link(error):
-    return link_refused(
-        error,
-        "Reset link",
-        expired="This reset link has expired: each works for"
-        f" {tokens.lifetime_in_words(tokens.RESET)}.",
-        invalid="This reset link cannot be used: it was used already, a newer"
-        " password or sign-out replaced it, or it was changed on the way.",
-        next_step=(url_for("reset.forgot_password"), "Send me a new link"),
     )

@@ -174,6 +174,11 @@ def mail_name(email):
     return MAIL + email_key(email)
 
 
+def try_again_in(wait):
+    """When a refused client may try again, in words, from the seconds left."""
+    return f"Try again in {math.ceil(wait / 60)} minute(s)."
+
+
 def start(attempt, name, counted):
     """Count an attempt for ``name`` in each of the ``counted`` rows in turn,
     with their limits; how long the first lock met holds, or 0."""

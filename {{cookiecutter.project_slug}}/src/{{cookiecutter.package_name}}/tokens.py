@@ -34,14 +34,17 @@ LIFETIMES = {RESET: "RESET_LINK_LIFETIME", CONFIRM: "CONFIRMATION_LINK_LIFETIME"
 
 
 class BadLink(Exception):
-    """A link that cannot be used: forged, expired, used, or for another purpose.
+    """A link for ``purpose`` that cannot be used: forged, expired, used, or
+    made for another purpose.
 
-    ``expired`` tells the friendly page which it was: a link that is only
-    old deserves a different word from one that never was good.
+    The app answers it with a friendly page (see ``errors.py``), which
+    ``expired`` words apart: a link that is only old deserves a different
+    word from one that never was good, or no longer is.
     """
 
-    def __init__(self, expired=False):
-        super().__init__("expired" if expired else "invalid")
+    def __init__(self, purpose, expired=False):
+        super().__init__(f"{purpose}: {'expired' if expired else 'invalid'}")
+        self.purpose = purpose
         self.expired = expired
 
 
@@ -83,9 +86,9 @@ def read(purpose, token):
     try:
         claims = serializer(purpose).loads(token, max_age=lifetime)
     except SignatureExpired:
-        raise BadLink(expired=True) from None
+        raise BadLink(purpose, expired=True) from None
     except BadData:
-        raise BadLink() from None
+        raise BadLink(purpose) from None
     if not isinstance(claims, dict):
-        raise BadLink()
+        raise BadLink(purpose)
     return claims

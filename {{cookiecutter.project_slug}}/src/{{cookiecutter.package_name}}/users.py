@@ -104,6 +104,9 @@ class UsernameTaken(ValueError):
 class EmailTaken(ValueError):
     """Another account has already confirmed this address."""
 
+    def __init__(self, address):
+        super().__init__(f"The address {address!r} belongs to another account.")
+
 
 def normal_username(username):
     """``username`` in Unicode's NFKC form: fullwidth "ａ" becomes "a", "ﬁ" "fi"."""
@@ -167,7 +170,8 @@ def get_user_by_name(username):
 
 
 def get_user_by_email(address):
-    """The user whose confirmed address is ``address`` in any spelling, or None."""
+    """The user whose confirmed address is ``address``, a normal form, in any
+    case, or None."""
     key = email_key(address)
     return db.session.scalar(sa.select(User).where(User.email_key == key))
 
@@ -205,9 +209,7 @@ def create_user(username, password, pending_email=None, email=None):
     except sa.exc.IntegrityError:
         db.session.rollback()
         if email is not None and get_user_by_email(email) is not None:
-            raise EmailTaken(
-                f"The address {email!r} belongs to another account."
-            ) from None
+            raise EmailTaken(email) from None
         raise UsernameTaken(taken_message(username)) from None
     return user.id
 
@@ -251,9 +253,7 @@ def confirm_email(user_id, address):
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise EmailTaken(
-            f"The address {address!r} belongs to another account."
-        ) from None
+        raise EmailTaken(address) from None
     return True
 
 
