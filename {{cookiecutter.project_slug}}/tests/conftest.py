@@ -6,8 +6,10 @@ other processes (gunicorn, Node), a browser, nginx, PostgreSQL or podman: ``pyte
 ``pytest -m MARK`` picks by mark. Plain helpers are in ``helpers.py``.
 """
 
+import contextlib
+import copy
 import os
-import shutil
+import sqlite3
 
 import jinja2
 import pytest
@@ -53,11 +55,30 @@ def migrated_sqlite(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory):
+    """Where every test's SQLite database is, at one path for the whole run,
+    so that the apps built on it can serve test after test."""
+    return tmp_path_factory.mktemp("database") / "test.sqlite"
+
+
 @pytest.fixture
-def sqlite_url(tmp_path, migrated_sqlite):
-    """A copy of the migrated file for one test: a copy costs far less than
-    the migrations."""
-    return f"sqlite:///{shutil.copy(migrated_sqlite, tmp_path / 'test.sqlite')}"
+def sqlite_url(sqlite_path, migrated_sqlite):
+    """The migrated database, written afresh over the last test's.
+
+    SQLite's backup API writes it: it costs far less than the migrations,
+    and, unlike copying the file, it takes SQLite's locks, so a
+    connection a test left open sees the new database rather than a
+    broken one.
+    """
+    with (
+        contextlib.closing(sqlite3.connect(migrated_sqlite)) as source,
+        contextlib.closing(sqlite3.connect(sqlite_path)) as target,
+    ):
+        # A test's database need not outlive a crash.
+        target.execute("PRAGMA synchronous = OFF")
+        source.backup(target)
+    return f"sqlite:///{sqlite_path}"
 
 
 @pytest.fixture(scope="session")
@@ -120,37 +141,80 @@ def compiled_templates(tmp_path_factory):
     return jinja2.FileSystemBytecodeCache(tmp_path_factory.mktemp("jinja"))
 
 
+@pytest.fixture(scope="session")
+def shared_apps():
+    """The apps built so far, by their settings, for later tests to share.
+
+    Building an app costs more than most tests that use it: Werkzeug
+    compiles each URL rule, and SQLAlchemy each statement anew for each
+    engine.
+    """
+    apps = {}
+    yield apps
+    for app in apps.values():
+        close_connections(app)
+
+
 @pytest.fixture
-def build_app(database_url, compiled_templates, mailbox, smtp_server):
+def build_app(database_url, compiled_templates, mailbox, smtp_server, shared_apps):
     """Build apps on the test database: the test settings, then ``settings``.
 
-    For the settings the factory itself reads, such as ``DEBUG``.
+    For the settings the factory itself reads, such as ``DEBUG``. An app
+    that an earlier test built with the same settings, in the same
+    environment, serves again, as that test found it: its config and its
+    extensions' state are put back after each test. ``shared=False``
+    builds one for this test alone, for a test that adds routes or
+    changes what the factory imports.
     """
-    apps = []
+    state_before = {}
 
-    def make(**settings):
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": helpers.TEST_SECRET_KEY,
-                "SQLALCHEMY_DATABASE_URI": database_url,
-                "WTF_CSRF_ENABLED": False,
-                "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
-                **smtp_server.settings,
-                # Flask-Mail would only pretend to send in testing.
-                "MAIL_SUPPRESS_SEND": False,
-                **settings,
-            }
-        )
-        app.jinja_env.bytecode_cache = compiled_templates
-        apps.append(app)
+    def make(shared=True, **settings):
+        config = {
+            "TESTING": True,
+            "SECRET_KEY": helpers.TEST_SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": databases.FAST_HASHES,
+            **smtp_server.settings,
+            # Flask-Mail would only pretend to send in testing.
+            "MAIL_SUPPRESS_SEND": False,
+            **settings,
+        }
+        key = repr((sorted(config.items()), sorted(factory_environment().items())))
+        app = shared_apps.get(key) if shared else None
+        if app is None:
+            app = create_app(config)
+            app.jinja_env.bytecode_cache = compiled_templates
+            if shared:
+                shared_apps[key] = app
+        if app not in state_before:
+            state_before[app] = (copy.deepcopy(dict(app.config)), dict(app.extensions))
         return app
 
     yield make
-    # Close the pooled connections now, not whenever the apps are collected.
-    for app in apps:
-        with app.app_context():
-            db.engine.dispose()
+    for app, (config, extensions) in state_before.items():
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
+        close_connections(app)
+
+
+def factory_environment():
+    """What the factory may read of the environment: all but the variable
+    pytest sets anew for each test."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name != "PYTEST_CURRENT_TEST"
+    }
+
+
+def close_connections(app):
+    """Close the app's pooled connections now, not whenever it is collected,
+    so that the next test's database can take the place of this one's."""
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The tests' databases: made ready by the app's migrations (SQLite once for
-the whole run, then copied for each test; PostgreSQL emptied between tests),
-and a throwaway PostgreSQL server on 127.0.0.1 and a free port.
+the whole run, then written afresh for each test; PostgreSQL emptied
+between tests), and a throwaway PostgreSQL server on 127.0.0.1 and a free
+port.
 
 The server uses the programs of Debian's ``postgresql`` package. It
 refuses to run as root, so under root (as in CI) it runs as the package's

@@ -364,7 +364,9 @@ def test_logout_flashes_info(client, auth):
     )
 
 
-def test_flashes_read_back_as_category_and_message_tuples(app, client, auth):
+def test_flashes_read_back_as_category_and_message_tuples(build_app):
+    app = build_app(shared=False)
+    client = app.test_client()
     read = []
 
     # Flask documents tuples; the cookie's JSON stores them as lists.
@@ -373,6 +375,7 @@ def test_flashes_read_back_as_category_and_message_tuples(app, client, auth):
         read.extend(get_flashed_messages(with_categories=True))
         return ""
 
+    auth = helpers.AuthActions(client)
     auth.login()
     auth.logout()
     client.get("/test/flashes")

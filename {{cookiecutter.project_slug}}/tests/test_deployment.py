@@ -10,7 +10,6 @@ import helpers
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.config import ConfigError
 
-PASSWORD = "a password for the proxy tests"
 # What nginx sends for a visitor of https://example.org, who sent an
 # X-Forwarded-For of their own to pass for 10.0.0.1.
 THROUGH_THE_PROXY = {
@@ -33,7 +32,6 @@ def make_app(database_url, monkeypatch):
         monkeypatch.setenv(name, value)
 
     def make_app(**settings):
-        databases.prepare_database(database_url, users=[("test", PASSWORD)])
         app = create_app(
             {
                 "SECRET_KEY": "a test key, long enough to be realistic: 0123456789",
@@ -109,7 +107,11 @@ def test_the_referrer_is_checked_once_the_app_knows_it_is_on_https(make_app, cas
     response = client.post(
         "/auth/login",
         headers={**THROUGH_THE_PROXY, "Referer": case.referrer},
-        data={"username": "test", "password": PASSWORD, "csrf_token": token},
+        data={
+            "username": "test",
+            "password": helpers.TEST_PASSWORD,
+            "csrf_token": token,
+        },
     )
 
     assert response.status_code == case.status

@@ -56,7 +56,8 @@ def test_a_405_page_keeps_the_allow_header(client):
     assert "POST" in response.headers["Allow"]
 
 
-def test_an_unexpected_error_shows_no_traceback(app):
+def test_an_unexpected_error_shows_no_traceback(build_app):
+    app = build_app(shared=False)
     app.config["TESTING"] = False
     app.config["PROPAGATE_EXCEPTIONS"] = False
 

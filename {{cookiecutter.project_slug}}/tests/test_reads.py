@@ -19,13 +19,15 @@ def database_url(each_database_url):
 def checkouts(app):
     """The connections taken from the pool, in order; the test may drop them."""
     taken = []
+
+    def take(dbapi_connection, record, proxy):
+        taken.append(dbapi_connection)
+
     with app.app_context():
-        sa.event.listen(
-            db.engine,
-            "checkout",
-            lambda dbapi_connection, record, proxy: taken.append(dbapi_connection),
-        )
-    return taken
+        engine = db.engine
+    sa.event.listen(engine, "checkout", take)
+    yield taken
+    sa.event.remove(engine, "checkout", take)
 
 
 def test_the_current_user_is_plain_values(app):

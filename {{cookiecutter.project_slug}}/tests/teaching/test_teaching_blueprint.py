@@ -44,7 +44,7 @@ def test_without_the_package_the_app_has_no_teaching_page_nor_link(
         "{{ cookiecutter.package_name }}.teaching",
         None,
     )
-    client = build_app().test_client()
+    client = build_app(shared=False).test_client()
 
     home = client.get("/")
 
