@@ -81,6 +81,23 @@ def test_any_text_with_a_lone_surrogate_is_refused(data, key, text):
         encode({**data, key: text}, KEY)
 
 
+keys_that_are_no_strings = (
+    st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.booleans()
+    | st.none()
+)
+
+
+@given(data=json_objects, key=keys_that_are_no_strings, inside_a_list=st.booleans())
+def test_any_key_that_is_no_string_is_refused(data, key, inside_a_list):
+    inner = {key: "value"}
+    session = {**data, "inner": [inner] if inside_a_list else inner}
+
+    with pytest.raises(TypeError, match=re.escape(f"has the key {key!r};")):
+        encode(session, KEY)
+
+
 def flip_bit(value, index, bit):
     return value[:index] + chr(ord(value[index]) ^ (1 << bit)) + value[index + 1 :]
 

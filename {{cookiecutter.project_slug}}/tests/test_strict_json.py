@@ -70,6 +70,36 @@ def test_saving_an_unreadable_key_says_so():
         encode({"cart": {"\ud800": 1}}, KEY)
 
 
+@pytest.mark.parametrize(
+    ("key", "written_as"),
+    [
+        pytest.param(key, written_as, id=repr(key))
+        for key, written_as in [
+            (1, "'1'"),
+            (-7, "'-7'"),
+            (1.5, "'1.5'"),
+            (1e100, "'1e+100'"),
+            (True, "'true'"),
+            (False, "'false'"),
+            (None, "'null'"),
+        ]
+    ],
+)
+def test_saving_a_key_that_is_no_string_names_it(key, written_as):
+    expected = rf"session\['cart'\]\[1\] has the key {re.escape(repr(key))};"
+
+    with pytest.raises(
+        TypeError, match=f"{expected}.*come back as {re.escape(written_as)}"
+    ):
+        encode({"cart": [0, {"count": 1, key: "a"}]}, KEY)
+
+
+def test_a_string_key_that_looks_like_a_number_round_trips():
+    data = {"1": "a", "true": ["b"], "null": {"-1.5e3": None}}
+
+    assert round_trip(data) == data
+
+
 @pytest.mark.parametrize("value", READABLE)
 def test_a_readable_value_round_trips(value):
     assert round_trip({"value": value}) == {"value": value}
@@ -97,7 +127,6 @@ class Unstorable(NamedTuple):
         Unstorable(
             {"nested": [object()]}, r"session\['value'\]\['nested'\]\[0\] holds"
         ),
-        Unstorable({1: "a"}, r"has the key 1.*come back as '1'"),
         Unstorable(float("nan"), r"nan, which JSON cannot represent"),
     ],
     ids=lambda case: type(case.value).__name__,

@@ -42,15 +42,21 @@ class StrictJSON:
 
     # Nearly every value in a session is one of these, stored as it is; an
     # exact type check lets the walk skip them without a call. Strings and
-    # integers are checked on the JSON text instead (may_hold_unreadable).
+    # integers are checked on the JSON text instead (text_gives_reason).
     plain_types: frozenset[type] = frozenset({str, int, bool, type(None)})
     # What the closer walk still skips: these read back alike everywhere.
     readable_types: frozenset[type] = frozenset({bool, type(None)})
 
-    # bytes.translate() table that turns each digit into "0" and anything
-    # else into a space, so that a run of 16 digits becomes sixteen_digits.
-    digits_as_zeros = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+    # bytes.translate() table that turns each digit into "0", keeps quotes
+    # and colons, and turns anything else into a space: the shape of the
+    # text that text_gives_reason looks at.
+    text_shape = bytes(
+        0x30 if 0x30 <= b <= 0x39 else b if b in b'":' else 0x20 for b in range(256)
+    )
     sixteen_digits = b"0" * len(str(max_safe_integer))
+    # A key that was a number, in that shape: it ends with a digit.
+    number_key = b'0":'
+    literal_keys = ('"true":', '"false":', '"null":')
     surrogate = re.compile("[\ud800-\udfff]")
 
     @staticmethod
@@ -66,9 +72,17 @@ class StrictJSON:
             raise ValueError(f"{text} is out of range")
         return number
 
+    @staticmethod
+    def _refuse_type(value: Any) -> Any:
+        raise TypeError(f"{type(value).__name__} is not JSON")
+
     # Built once: json.dumps and json.loads build a new one on every call
-    # that passes options.
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    # that passes options. The encoder refuses, in C, the types and floats
+    # that JSON has no text for, so that a session holding none of them
+    # costs no walk in Python.
+    encoder = json.JSONEncoder(
+        ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_refuse_type
+    )
     decoder = json.JSONDecoder(
         parse_constant=_refuse_constant, parse_float=_finite_float
     )
@@ -76,29 +90,27 @@ class StrictJSON:
     @classmethod
     def dumps(cls, value: Any) -> str:
         try:
-            problem = cls.find_unstorable(value, cls.plain_types)
-            if problem is None:
-                text = cls.encoder.encode(value)
-                problem = cls.look_closer(value, text)
-        except RecursionError as error:
-            # A thousand levels or so, or a list or dict that holds itself.
-            raise TypeError(
-                f"session nests deeper than {cls.max_depth} levels, or holds itself."
-            ) from error
-        if problem:
+            text = cls.encoder.encode(value)
+        except (TypeError, ValueError, RecursionError) as error:
+            raise TypeError(f"session{cls.describe_refusal(value)}") from error
+        if problem := cls.look_closer(value, text, written=True):
             raise TypeError(f"session{problem}")
         return text
 
     @classmethod
     def loads(cls, text: str) -> Any:
         data = cls.decoder.decode(text)
-        if problem := cls.look_closer(data, text):
+        if problem := cls.look_closer(data, text, written=False):
             raise ValueError(f"session{problem}")
         return data
 
     @classmethod
-    def look_closer(cls, value: Any, text: str) -> str | None:
+    def look_closer(cls, value: Any, text: str, *, written: bool) -> str | None:
         """What the value of JSON ``text`` holds that readers would disagree on.
+
+        ``written`` says that the encoder has just written ``text`` from
+        ``value``, whose keys need not all have been strings; a value read
+        from JSON has string keys only.
 
         The walks happen only where the text gives a reason. Text with no
         more ``[`` and ``{`` than :attr:`max_depth`, inside strings or not,
@@ -110,27 +122,59 @@ class StrictJSON:
             problem := cls.find_too_deep(value, cls.max_depth - 1)
         ):
             return problem
-        if cls.may_hold_unreadable(text):
+        if cls.text_gives_reason(text, written):
             return cls.find_unstorable(value, cls.readable_types)
         return None
 
     @classmethod
-    def may_hold_unreadable(cls, text: str) -> bool:
-        """Whether JSON text may hold a number or string others read differently.
+    def describe_refusal(cls, value: Any) -> str:
+        """Where and why the encoder refused ``value``: the walk finds it,
+        unless the value nests past Python's own limit or holds itself."""
+        try:
+            problem = cls.find_unstorable(value, cls.plain_types)
+        except RecursionError:
+            problem = None
+        return problem or f" nests deeper than {cls.max_depth} levels, or holds itself."
 
-        Looking at every number and string one by one would add a call per
-        value to every save and every load; this test of the whole text, in
-        a few calls that run in C, rules them out for nearly every session.
-        An integer beyond ``max_safe_integer`` has 16 digits or more, and a
-        lone surrogate is either in the text as it is, which UTF-8 cannot
-        encode, or escaped as ``\\udXXX`` after a backslash. Digits in a
-        string or any other escape also answer yes, and then the walk decides.
+    @staticmethod
+    def key_advice(key: Any) -> str:
+        """What becomes of a key that is not a string, and the fix."""
+        if key is None or isinstance(key, int | float):
+            # What json would have written, quoted: True as "true".
+            return (
+                f"JSON keys are strings, so it would come back as"
+                f" {json.dumps(key)!r}. Use a string key."
+            )
+        return "JSON keys are strings. Use a string key."
+
+    @classmethod
+    def text_gives_reason(cls, text: str, written: bool) -> bool:
+        """Whether JSON text may hold what readers would read differently.
+
+        Looking at every value one by one would add a call per value to
+        every save and every load; this test of the whole text, in a few
+        calls that run in C, rules that out for nearly every session:
+
+        - an integer beyond ``max_safe_integer`` has 16 digits or more;
+        - a lone surrogate is either in the text as it is, which UTF-8
+          cannot encode, or escaped as ``\\udXXX`` after a backslash;
+        - a key that was a number, True, False or None, which the encoder
+          turns into a string without a word, is its JSON in quotes before
+          a colon: a digit before ``":``, or ``"true":``. Inside a string
+          the quotes would be escaped, so only a key looks like that.
+
+        Digits in a string, a string key that looks like a number, or any
+        other escape also answer yes, and then the walk decides.
         """
         try:
-            data = text.encode("utf-8")
+            shape = text.encode("utf-8").translate(cls.text_shape)
         except UnicodeEncodeError:
             return True
-        return "\\" in text or cls.sixteen_digits in data.translate(cls.digits_as_zeros)
+        if "\\" in text or cls.sixteen_digits in shape:
+            return True
+        return written and (
+            cls.number_key in shape or any(key in text for key in cls.literal_keys)
+        )
 
     @classmethod
     def find_too_deep(cls, value: Any, room: int) -> str | None:
@@ -161,10 +205,7 @@ class StrictJSON:
         if isinstance(value, dict):
             for key, item in value.items():
                 if not isinstance(key, str):
-                    return (
-                        f" has the key {key!r}; JSON keys are strings, so it"
-                        f" would come back as {str(key)!r}. Use a string key."
-                    )
+                    return f" has the key {key!r}; {cls.key_advice(key)}"
                 if type(item) not in skip and (
                     problem := cls.find_unstorable(item, skip)
                 ):
