@@ -109,14 +109,23 @@ def each_database_url(request):
     tests must hold on both.
 
     Such a module makes it its ``database_url``. The PostgreSQL database
-    is migrated and emptied again for each test, which undoes what a test
-    of the migrations left.
+    is put back as it was first prepared for each test, and migrated
+    again after a test of the migrations.
     """
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
-    url = request.getfixturevalue("postgres_url")
-    databases.prepare_database(url, USERS)
+    url, state = request.getfixturevalue("prepared_postgres")
+    if not databases.restore_state(url, state):
+        databases.prepare_database(url, USERS)
     return url
+
+
+@pytest.fixture(scope="session")
+def prepared_postgres(postgres_url):
+    """The PostgreSQL database migrated once, with the test users, and
+    what it then held."""
+    databases.prepare_database(postgres_url, USERS)
+    return postgres_url, databases.save_state(postgres_url)
 
 
 @pytest.fixture(scope="session")

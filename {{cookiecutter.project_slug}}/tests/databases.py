@@ -15,8 +15,10 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
+import psycopg.rows
 import sqlalchemy as sa
 
 import servers
@@ -31,12 +33,16 @@ def empty_tables():
     """Remove every row, in the app's context. A PostgreSQL database is
     shared by the whole test run; ids start again from 1."""
     if db.engine.dialect.name == "postgresql":
-        tables = ", ".join(f'"{table}"' for table in db.metadata.sorted_tables)
-        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY"))
+        db.session.execute(sa.text(f"TRUNCATE {quoted_tables()} RESTART IDENTITY"))
     else:
         for table in db.metadata.sorted_tables:
             db.session.execute(table.delete())
     db.session.commit()
+
+
+def quoted_tables():
+    """The app's tables, quoted and separated by commas, for one statement."""
+    return ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
 
 
 def prepare_database(url, users=()):
@@ -60,6 +66,60 @@ def prepare_database(url, users=()):
     # Close the connections now, while the server that they go to still runs.
     with app.app_context():
         db.engine.dispose()
+
+
+class SavedState(NamedTuple):
+    """A PostgreSQL database as :func:`prepare_database` left it."""
+
+    revision: str
+    #: The rows of each table that has any, oldest first, without their ids.
+    rows: dict[str, list[dict[str, object]]]
+
+
+def save_state(url):
+    """What the PostgreSQL database at ``url`` holds, to put back with
+    :func:`restore_state`."""
+    rows = {}
+    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as connection:
+        revision = connection.execute(
+            "SELECT version_num FROM alembic_version"
+        ).fetchone()["version_num"]
+        for table in db.metadata.sorted_tables:
+            found = connection.execute(f'SELECT * FROM "{table.name}"').fetchall()
+            if found:
+                # The ids come back from the restarted sequences, in order.
+                found.sort(key=lambda row: row["id"])
+                rows[table.name] = [
+                    {column: row[column] for column in row if column != "id"}
+                    for row in found
+                ]
+    return SavedState(revision, rows)
+
+
+def restore_state(url, state):
+    """Put the PostgreSQL database at ``url`` back as ``state``: empty its
+    tables and add the saved rows, far quicker than migrating it again.
+
+    Returns False, changing nothing, when a test of the migrations left
+    the schema at another revision.
+    """
+    with psycopg.connect(url) as connection:
+        try:
+            found = connection.execute(
+                "SELECT version_num FROM alembic_version"
+            ).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return False
+        if found != (state.revision,):
+            return False
+        connection.execute(f"TRUNCATE {quoted_tables()} RESTART IDENTITY")
+        for table, rows in state.rows.items():
+            columns = ", ".join(f'"{column}"' for column in rows[0])
+            values = ", ".join(f"%({column})s" for column in rows[0])
+            connection.cursor().executemany(
+                f'INSERT INTO "{table}" ({columns}) VALUES ({values})', rows
+            )
+    return True
 
 
 def server_bin():
