@@ -8,6 +8,7 @@ cookie too, with deploy/session.lua: it logs who made each request and
 keeps /members/ for signed-in visitors.
 """
 
+import contextlib
 import http.client
 import json
 import re
@@ -136,10 +137,9 @@ class Cluster:
         shutil.rmtree(self.site_root)
 
 
-@pytest.fixture
-def cluster(tmp_path, postgres_url):
-    program = servers.require_nginx_lua()
-    cluster = Cluster(tmp_path, program, postgres_url)
+@contextlib.contextmanager
+def running_cluster(folder, database_url):
+    cluster = Cluster(folder, servers.require_nginx_lua(), database_url)
     try:
         for name in INSTANCES:
             cluster.start(name, START)
@@ -147,6 +147,33 @@ def cluster(tmp_path, postgres_url):
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def started_cluster(tmp_path_factory, postgres_url):
+    """A cluster for the module, and its database as it started.
+
+    Starting one costs seconds (two gunicorns, nginx), so the tests that
+    leave its members running as they are share it.
+    """
+    with running_cluster(tmp_path_factory.mktemp("cluster"), postgres_url) as cluster:
+        yield cluster, databases.save_state(postgres_url)
+
+
+@pytest.fixture
+def cluster(started_cluster):
+    """The module's cluster, its database put back as it started."""
+    cluster, state = started_cluster
+    assert databases.restore_state(cluster.database_url, state)
+    return cluster
+
+
+@pytest.fixture
+def own_cluster(tmp_path, postgres_url):
+    """A cluster for one test, which restarts its members or stops nginx
+    to read the whole of its log."""
+    with running_cluster(tmp_path, postgres_url) as cluster:
+        yield cluster
 
 
 @pytest.fixture
@@ -245,12 +272,13 @@ def test_the_session_holds_on_every_instance(visitor):
     assert {signed_in_user(page) for page in pages} == {USERNAME}
 
 
-def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
+def test_a_rolling_key_rotation_signs_nobody_out(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     log_in(visitor)
 
     for phase in (PHASE_ONE, PHASE_TWO):
         for name in INSTANCES:
-            cluster.restart(name, phase)
+            own_cluster.restart(name, phase)
             pages = walk(visitor)
             assert {signed_in_user(page) for page in pages} == {USERNAME}
             assert {page.instance for page in pages} == set(INSTANCES)
@@ -258,10 +286,11 @@ def test_a_rolling_key_rotation_signs_nobody_out(cluster, visitor):
     assert verifies_with(visitor.cookies["session"], NEW_KEY)
 
 
-def test_a_one_phase_rotation_signs_a_bounced_visitor_out_only_there(cluster, visitor):
+def test_a_one_phase_rotation_signs_a_bounced_visitor_out_only_there(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     log_in(visitor)
     # "one" signs with the new key at once; "two" has never heard of it.
-    cluster.restart("one", PHASE_TWO)
+    own_cluster.restart("one", PHASE_TWO)
 
     pages = [visitor.get("/") for _ in range(4)]
     resigned = next(i for i, page in enumerate(pages) if page.instance == "one")
@@ -285,13 +314,14 @@ def test_a_request_for_another_host_gets_no_answer(cluster):
         connection.close()
 
 
-def test_the_access_log_names_the_signed_in_user(cluster, visitor):
+def test_the_access_log_names_the_signed_in_user(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     visitor.get("/")
     log_in(visitor)
     pages = walk(visitor)
     user_id = session_data(visitor.cookies["session"], OLD_KEY)["user_id"]
 
-    log = cluster.access_log()
+    log = own_cluster.access_log()
     login = log.index(("-", "POST /auth/login HTTP/1.1", 302))
     signed_in = log[login + 1 :]
 
@@ -332,21 +362,21 @@ def tamper(cookie):
     return ".".join([payload, *cookie.rsplit(".", 2)[1:]])
 
 
-def test_a_forged_session_is_anonymous_to_nginx(cluster, visitor):
+def test_a_forged_session_is_anonymous_to_nginx(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     log_in(visitor)
     visitor.cookies["session"] = tamper(visitor.cookies["session"])
 
     refused = visitor.get(MEMBERS_FILE)
-    log = cluster.access_log()
+    log = own_cluster.access_log()
 
     assert refused.status == 302
     assert refused.location.startswith("/auth/login?next=")
     assert log[-1] == ("-", f"GET {MEMBERS_FILE} HTTP/1.1", 302)
 
 
-def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
-    cluster, visitor
-):
+def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     log_in(visitor)
     cookie = visitor.cookies["session"]
     user_id = str(session_data(cookie, OLD_KEY)["user_id"])
@@ -366,13 +396,13 @@ def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
 
     served = [
         signed_in_user(
-            servers.visit_with_cookie_lines(cluster.port, f"/?case={case}", lines)
+            servers.visit_with_cookie_lines(own_cluster.port, f"/?case={case}", lines)
         )
         for case, lines in enumerate(headers)
     ]
     logged = {
         request.split()[1]: user
-        for user, request, _ in cluster.access_log()
+        for user, request, _ in own_cluster.access_log()
         if request.startswith("GET /?case=")
     }
 
@@ -383,19 +413,20 @@ def test_nginx_logs_the_user_the_app_serves_whatever_the_cookie_header(
     ]
 
 
-def test_nginx_follows_a_key_rotation_given_in_its_environment(cluster, visitor):
+def test_nginx_follows_a_key_rotation_given_in_its_environment(own_cluster):
+    visitor = servers.Visitor(own_cluster.port)
     log_in(visitor)
     user_id = session_data(visitor.cookies["session"], OLD_KEY)["user_id"]
 
     # nginx only verifies, so it learns each phase's keys with the instances.
     for phase in (PHASE_ONE, PHASE_TWO):
-        cluster.restart_proxy(phase)
+        own_cluster.restart_proxy(phase)
         for name in INSTANCES:
-            cluster.restart(name, phase)
+            own_cluster.restart(name, phase)
             walk(visitor)
             assert visitor.get(MEMBERS_FILE).text == MEMBERS_TEXT
 
-    log = cluster.access_log()
+    log = own_cluster.access_log()
     since_login = log[log.index(("-", "POST /auth/login HTTP/1.1", 302)) + 1 :]
     assert verifies_with(visitor.cookies["session"], NEW_KEY)
     assert {user for user, _, _ in since_login} == {str(user_id)}
