@@ -1,4 +1,5 @@
-"""Soak the app under gunicorn: many clients, a bounded time, nothing may go wrong.
+"""Soak the app under gunicorn: many clients, a bounded time or number of
+rounds, nothing may go wrong.
 
 Each client registers once, then loops: log in, see the welcome message
 exactly once, log out from the home page that shows its own name, and
@@ -15,6 +16,7 @@ spend the soak hashing passwords rather than handling sessions.
 import argparse
 import http.client
 import json
+import math
 import secrets
 import statistics
 import sys
@@ -74,7 +76,9 @@ class SoakVisitor(servers.Visitor):
         self.tally["rounds"] += 1
 
 
-def run_clients(port, count, seconds):
+def run_clients(port, count, seconds, rounds):
+    """Run ``count`` clients, each until ``seconds`` pass or it has made
+    ``rounds`` rounds."""
     deadline = time.monotonic() + seconds
     visitors = [
         SoakVisitor(port, f"soak{i}_{secrets.token_hex(3)}") for i in range(count)
@@ -83,7 +87,7 @@ def run_clients(port, count, seconds):
     def visit(visitor):
         try:
             visitor.register()
-            while time.monotonic() < deadline:
+            while visitor.tally["rounds"] < rounds and time.monotonic() < deadline:
                 visitor.round()
         except (OSError, http.client.HTTPException) as error:
             visitor.tally[f"error: {type(error).__name__}"] += 1
@@ -99,11 +103,14 @@ def run_clients(port, count, seconds):
     return tally, latencies, time.monotonic() - started
 
 
-def soak(clients, workers, seconds, folder, database_url=None):
+def soak(
+    clients, workers, folder, database_url=None, *, seconds=math.inf, rounds=math.inf
+):
     """Serve the app from ``folder`` under gunicorn, soak it, return the figures.
 
-    The app's data goes to ``database_url``, emptied first, or to a new
-    SQLite file in ``folder``.
+    Each client stops after ``seconds`` or after ``rounds`` rounds,
+    whichever comes first. The app's data goes to ``database_url``,
+    emptied first, or to a new SQLite file in ``folder``.
     """
     database_url = database_url or f"sqlite:///{Path(folder) / 'soak.sqlite'}"
     databases.prepare_database(database_url)
@@ -115,7 +122,7 @@ def soak(clients, workers, seconds, folder, database_url=None):
     port = servers.free_port()
     log = Path(folder) / "gunicorn.log"
     with servers.gunicorn(port, settings, log, workers=workers):
-        tally, latencies, elapsed = run_clients(port, clients, seconds)
+        tally, latencies, elapsed = run_clients(port, clients, seconds, rounds)
     milliseconds = statistics.quantiles(latencies, n=100)
     errors = {key: count for key, count in tally.items() if key.startswith("error")}
     return {
@@ -148,7 +155,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as folder:
             url = server.create_database("soak") if server else None
-            result = soak(args.clients, args.workers, args.seconds, folder, url)
+            result = soak(args.clients, args.workers, folder, url, seconds=args.seconds)
     finally:
         if server:
             server.stop()
