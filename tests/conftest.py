@@ -55,9 +55,10 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     - "without-teaching-pages": that bake's whole suite, on the default
       bake's environment, but for the container test: the image differs
       only by the folder this bake lacks, and it is the longest test.
-    - "3.x": the default bake's quick tests under each other Python the
-      machine has, in a copy of the bake with an environment of its own
-      (the baked ``test`` extra). These start first, before the install.
+    - "3.x": the default bake's quick tests under the other Python of
+      ``helpers.TESTED_PYTHONS``, if the machine has it, in a copy of the
+      bake with an environment of its own (the baked ``test`` extra). It
+      starts first, before the install.
 
     ``result()`` waits for one run; what still runs at the end is stopped.
     """
@@ -71,7 +72,7 @@ def baked_suite_runs(default_project, project_without_teaching_pages, tmp_path_f
     readme_python = helpers.python_version(shutil.which("python3"))
     # First, as they need nothing of the default bake's environment: they
     # use the second core while one installs it.
-    for version in helpers.PYTHONS:
+    for version in helpers.TESTED_PYTHONS:
         python = helpers.python_named(version)
         if python is None or version == readme_python:
             continue
