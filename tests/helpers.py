@@ -87,12 +87,18 @@ class Background:
             self.process.wait()
 
 
-# The Pythons the baked project declares, all of them in its workflow.
-PYTHONS = ["3.11", "3.12", "3.13"]
-# Those the template's tests run the baked suite under, where the machine has
-# them: the ends of the range. Each run costs the two cores half a minute;
-# the one between is left to the baked workflow.
-TESTED_PYTHONS = [PYTHONS[0], PYTHONS[-1]]
+def declared_pythons(pyproject_text):
+    """The Python versions a pyproject.toml declares in its classifiers, in order."""
+    return re.findall(r'"Programming Language :: Python :: (3\.\d+)"', pyproject_text)
+
+
+# The baked suite runs under the oldest and the newest Python the baked
+# project declares, where the machine has them. Each run costs the two cores
+# half a minute; the ones between are left to the baked workflow's matrix.
+DECLARED_PYTHONS = declared_pythons(
+    (TEMPLATE / "{{cookiecutter.project_slug}}" / "pyproject.toml").read_text()
+)
+TESTED_PYTHONS = [DECLARED_PYTHONS[0], DECLARED_PYTHONS[-1]]
 
 
 def python_version(python):

@@ -108,11 +108,9 @@ def test_the_workflow_runs_ruff_and_mypy(default_project):
 
 def test_the_workflow_tests_every_python_the_project_declares(default_project):
     matrix = workflow(default_project)["jobs"]["test"]["strategy"]["matrix"]
-    declared = [
-        classifier.rsplit(" :: ", 1)[1]
-        for classifier in pyproject(default_project)["project"]["classifiers"]
-        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", classifier)
-    ]
+    declared = helpers.declared_pythons(
+        (default_project / "pyproject.toml").read_text()
+    )
 
     assert matrix["python"] == declared
 
