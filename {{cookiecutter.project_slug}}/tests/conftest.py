@@ -171,7 +171,8 @@ def build_app(database_url, compiled_templates, mailbox, smtp_server, shared_app
     For the settings the factory itself reads, such as ``DEBUG``. An app
     that an earlier test built with the same settings, in the same
     environment, serves again, as that test found it: its config and its
-    extensions' state are put back after each test. ``shared=False``
+    ``extensions`` mapping (such as the teaching pages' count of key
+    rotations) are put back after each test. ``shared=False``
     builds one for this test alone, for a test that adds routes or
     changes what the factory imports.
     """

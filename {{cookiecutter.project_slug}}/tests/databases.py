@@ -72,7 +72,8 @@ class SavedState(NamedTuple):
     """A PostgreSQL database as :func:`prepare_database` left it."""
 
     revision: str
-    #: The rows of each table that has any, oldest first, without their ids.
+    #: The rows of each table that has any, oldest first, without their ids:
+    #: only tables with an ``id`` column (the users) have rows by then.
     rows: dict[str, list[dict[str, object]]]
 
 

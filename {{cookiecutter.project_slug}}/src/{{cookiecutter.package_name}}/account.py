@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, session, url_f
 
 from . import throttle, tokens
 from .account_mail import send_confirmation, send_notice
-from .auth import is_user_id, login_required, proves_own_password
+from .auth import claimed_user, login_required, proves_own_password
 from .emails import email_key
 from .forms import ConfirmForm, DeleteAccountForm, EmailForm
 from .headers import private_url
@@ -72,7 +72,7 @@ def change_email():
         return account_page(email=form, status=400)
     address = form.email.data
     user = get_user(g.user.id)
-    if user.email is not None and email_key(address) == user.email_key:
+    if email_key(address) == user.email_key:
         flash(f"{user.email} is your address already.", "info")
         return redirect(url_for("account.index"))
     ask_for_email(user.id, address)
@@ -140,11 +140,10 @@ def confirm_address(token):
 def waiting_address(claims):
     """The account and address a confirmation link's ``claims`` may still
     confirm, or BadLink: the address must be the one the account awaits."""
-    user_id, address = claims.get("user_id"), claims.get("email")
-    user = get_user(user_id) if is_user_id(user_id) else None
+    user, address = claimed_user(claims), claims.get("email")
     if user is None or user.pending_email is None or user.pending_email != address:
         raise tokens.BadLink(tokens.CONFIRM)
-    return user_id, address
+    return user.id, address
 
 
 @bp.route("/delete", methods=("POST",))

@@ -47,6 +47,12 @@ def is_user_id(value):
     return type(value) is int and 1 <= value <= MAX_USER_ID
 
 
+def claimed_user(claims):
+    """The account whose id the signed ``claims`` hold, or None."""
+    user_id = claims.get("user_id")
+    return get_user(user_id) if is_user_id(user_id) else None
+
+
 def login_required(view):
     """Send anonymous visitors to the login page, and back here after it."""
 

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from . import throttle, tokens
 from .account_mail import send_notice, send_reset_after_response
-from .auth import Throttled, is_user_id, start_session
+from .auth import Throttled, claimed_user, start_session
 from .forms import ForgotPasswordForm, ResetPasswordForm
 from .headers import private_url
 from .users import get_user, get_user_by_email, set_password
@@ -57,8 +57,7 @@ def account_for(claims):
     password change, every use of a reset link and signing out everywhere
     raise, and the address it was sent to.
     """
-    user_id = claims.get("user_id")
-    user = get_user(user_id) if is_user_id(user_id) else None
+    user = claimed_user(claims)
     if (
         user is None
         or claims.get("epoch") != user.epoch

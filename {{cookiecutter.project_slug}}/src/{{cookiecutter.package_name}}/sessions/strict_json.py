@@ -40,9 +40,9 @@ class StrictJSON:
     #: refuse the same text.
     max_depth = 64
 
-    # Nearly every value in a session is one of these, stored as it is; an
-    # exact type check lets the walk skip them without a call. Strings and
-    # integers are checked on the JSON text instead (text_gives_reason).
+    # What the walk for a value the encoder refused passes over without a
+    # call: the encoder writes these as they are. Strings and integers are
+    # checked on the JSON text instead (text_gives_reason).
     plain_types: frozenset[type] = frozenset({str, int, bool, type(None)})
     # What the closer walk still skips: these read back alike everywhere.
     readable_types: frozenset[type] = frozenset({bool, type(None)})
@@ -163,7 +163,7 @@ class StrictJSON:
           a colon: a digit before ``":``, or ``"true":``. Inside a string
           the quotes would be escaped, so only a key looks like that.
 
-        Digits in a string, a string key that looks like a number, or any
+        Digits in a string, a string key that ends with a digit, or any
         other escape also answer yes, and then the walk decides.
         """
         try:
