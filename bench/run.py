@@ -14,7 +14,8 @@ baked app from there, and measures in this one process:
    server: a minimal page for a signed-in user, whose request verifies the
    cookie and looks the user up to check the session's epoch, against the
    same page for an anonymous visitor, and the same for the home page,
-   which renders a template, with requests per second and latency; and the
+   which renders a template, with requests per second, latency and the CPU
+   time per request of gunicorn, the database server and ``ab``; and the
    user lookup by itself, in this process, on PostgreSQL against the same
    query run by psycopg alone.
 
@@ -39,6 +40,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -355,6 +357,58 @@ def fetch(url, cookie=None):
         return response.read(), set_cookie and cookie_value(set_cookie)
 
 
+# The unit of the CPU times in /proc/<pid>/stat.
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+class CpuSeconds(NamedTuple):
+    """CPU time, user and system, of the processes that serve a load run."""
+
+    app_server: float
+    database: float
+    ab: float
+
+
+def cpu_seconds(server_pid, database_pid):
+    """The CPU seconds gunicorn, the database server and ``ab`` have used so far.
+
+    gunicorn's processes are those of its process group; PostgreSQL's are
+    its postmaster (``database_pid``, None for SQLite, which runs inside
+    gunicorn's workers) and the postmaster's children; ``ab`` is the only
+    child of this process that ends while the routes are loaded.
+    """
+    app_server = database = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended meanwhile
+            continue
+        # The fields after the command's name, which may hold spaces.
+        fields = text.rpartition(")")[2].split()
+        pid, parent, group = int(stat.parent.name), int(fields[1]), int(fields[2])
+        used = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        if group == server_pid:
+            app_server += used
+        if database_pid in (pid, parent):
+            database += used
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return CpuSeconds(app_server, database, children.ru_utime + children.ru_stime)
+
+
+def cpu_per_request(runs, used):
+    """Each process's CPU µs per request over ``runs``, and the machine's time.
+
+    The machine's time is every core's share of the runs' wall time: what
+    the processes did not use of it, the cores spent idle, or on others.
+    """
+    requests = sum(run.requests for run in runs)
+    seconds = sum(run.requests / run.rps for run in runs)
+    return {
+        **{name: value / requests * 1e6 for name, value in used._asdict().items()},
+        "machine": os.cpu_count() * seconds / requests * 1e6,
+    }
+
+
 class Route(NamedTuple):
     """A route to load, the cookie to send, and what a right answer looks like."""
 
@@ -363,12 +417,14 @@ class Route(NamedTuple):
     check: object  # called with the body and the Set-Cookie value
 
 
-def load_routes(project, package, database_url, routes, load):
+def load_routes(project, package, database_url, routes, load, database_pid=None):
     """Serve the bench app under gunicorn and load each route with ``ab``.
 
     The routes take turns, ``load.repeats`` runs each, and each keeps its
     best run (the most requests per second, and that run's latency), as
-    the times above keep their fastest chunk.
+    the times above keep their fastest chunk. The CPU time per request of
+    gunicorn, of the database server (the process ``database_pid`` and its
+    children) and of ``ab`` is counted over all of a route's runs.
     """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -399,8 +455,10 @@ def load_routes(project, package, database_url, routes, load):
             for route in routes.values():
                 apache_bench(base + route.path, 1, 2000, load.concurrency, route.cookie)
             runs = {name: [] for name in routes}
+            used = dict.fromkeys(routes, CpuSeconds(0, 0, 0))
             for _ in range(load.repeats):
                 for name, route in routes.items():
+                    before = cpu_seconds(server.pid, database_pid)
                     runs[name].append(
                         apache_bench(
                             base + route.path,
@@ -408,6 +466,15 @@ def load_routes(project, package, database_url, routes, load):
                             100_000,
                             load.concurrency,
                             route.cookie,
+                        )
+                    )
+                    after = cpu_seconds(server.pid, database_pid)
+                    used[name] = CpuSeconds(
+                        *(
+                            total + end - start
+                            for total, start, end in zip(
+                                used[name], before, after, strict=True
+                            )
                         )
                     )
         except BaseException:
@@ -425,6 +492,7 @@ def load_routes(project, package, database_url, routes, load):
             "p50_ms": best.p50_ms,
             "p99_ms": best.p99_ms,
             "requests": sum(run.requests for run in route_runs),
+            "cpu_us_per_request": cpu_per_request(route_runs, used[name]),
         }
     return results
 
@@ -524,7 +592,9 @@ def home_cookie(app, cookie):
     return cookie_value(response.headers["Set-Cookie"])
 
 
-def measure_database(project, package, databases, url, load, rounds, extra_routes=()):
+def measure_database(
+    project, package, databases, url, load, rounds, extra_routes=(), database_pid=None
+):
     """A minimal page and the home page, signed in and anonymous, on ``url``.
 
     The database is migrated as ``flask init-db`` does, and holds one user;
@@ -557,7 +627,7 @@ def measure_database(project, package, databases, url, load, rounds, extra_route
         ),
         **dict(extra_routes),
     }
-    served = load_routes(project, package, url, routes, load)
+    served = load_routes(project, package, url, routes, load, database_pid)
     epoch = measure_epoch_check(app, package, user_id, url, rounds, chunk=20)
     # After the app context, while the server still runs (see the data layer).
     with app.app_context():
@@ -639,8 +709,9 @@ def measure_whole_app(project, package, folder, load, rounds):
         server = databases.ThrowawayServer().start()
         try:
             url = server.create_database("bench")
+            postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
             whole_app["postgresql"], _ = measure_database(
-                project, package, databases, url, load, rounds
+                project, package, databases, url, load, rounds, database_pid=postmaster
             )
         finally:
             server.stop()
@@ -801,6 +872,16 @@ def report(results):
                     f"  p50 {load['p50_ms']:6.2f}  p99 {load['p99_ms']:6.2f}"
                 )
             print(f"    {what}: {row[share + '_share']:.1%} of a signed-in request")
+            print(
+                "    CPU µs per request of gunicorn, the database server and ab,"
+                " and the machine's time (cores × wall):"
+            )
+            for visitor in ("signed_in", "anonymous"):
+                cpu = row[prefix + visitor]["cpu_us_per_request"]
+                print(
+                    f"      {visitor.replace('_', ' '):10} {cpu['app_server']:5.0f}"
+                    f" {cpu['database']:5.0f} {cpu['ab']:5.0f} {cpu['machine']:6.0f}"
+                )
         print(
             f"  the user lookup alone {row['epoch_check_us']:.0f} µs"
             f" (an app context {row['lookup_context_us']:.0f} µs with it,"

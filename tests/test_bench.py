@@ -53,9 +53,21 @@ def test_the_benchmark_measures_every_payload_route_and_target(bench_results):
         for route in ("signed_in", "anonymous", "home_signed_in", "home_anonymous"):
             assert row[route]["requests"] > 0
             assert 0 < row[route]["p50_ms"] <= row[route]["p99_ms"]
+            cpu = row[route]["cpu_us_per_request"]
+            assert 0 < cpu["app_server"] < cpu["machine"]
+            assert 0 < cpu["ab"] < cpu["machine"]
         assert math.isfinite(row["epoch_check_us"])
+    # SQLite runs inside gunicorn's workers; PostgreSQL's server is counted.
+    assert (
+        bench_results["whole_app"]["sqlite"]["signed_in"]["cpu_us_per_request"][
+            "database"
+        ]
+        == 0
+    )
     if "postgresql" in bench_results["whole_app"]:
-        assert bench_results["whole_app"]["postgresql"]["raw_psycopg_us"] > 0
+        postgresql = bench_results["whole_app"]["postgresql"]
+        assert postgresql["raw_psycopg_us"] > 0
+        assert postgresql["signed_in"]["cpu_us_per_request"]["database"] > 0
 
 
 def test_no_cookie_of_ours_is_larger_than_flasks(bench_results):
