@@ -11,6 +11,7 @@ import pytest
 import helpers
 import mailboxes
 from {{ cookiecutter.package_name }} import tokens
+from {{ cookiecutter.package_name }}.errors import LINK_REFUSALS
 from {{ cookiecutter.package_name }}.users import create_user
 
 OLD_KEY = "the key before the last rotation, long enough"
@@ -203,6 +204,7 @@ def test_lab_names_the_salt_that_verified_a_token_and_its_claims(
     (kind, salt), page = judge_token(client, made_token(app, purpose, **claims))
 
     assert (kind, salt) == ("valid", purpose)
+    assert f"The token of a {LINK_REFUSALS[purpose].name}" in " ".join(page.split())
     assert "&#34;email&#34;: &#34;ada@example.com&#34;" in page
     assert "&#34;user_id&#34;: 7" in page
 
@@ -246,6 +248,16 @@ def test_lab_says_a_token_older_than_its_lifetime_expired(client, app, time_mach
 
     assert (kind, salt) == ("expired", tokens.RESET)
     assert "older than <code>RESET_LINK_LIFETIME</code>" in " ".join(page.split())
+
+
+def test_lab_names_every_links_salt_that_a_token_failed_under(client, app):
+    token = made_token(app, tokens.CONFIRM, user_id=7, email="ada@example.com")
+
+    (kind, _), page = judge_token(client, changed_in_the_middle(token))
+
+    assert kind == "none"
+    for purpose in tokens.LIFETIMES:
+        assert f"<code>{purpose}</code>" in page
 
 
 def test_lab_does_not_take_a_session_cookie_for_a_token(client):

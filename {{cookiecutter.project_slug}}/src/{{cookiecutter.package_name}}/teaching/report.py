@@ -8,6 +8,7 @@ from flask import current_app
 
 from .. import tokens
 from ..auth import login_deadline
+from ..errors import LINK_REFUSALS
 from ..sessions import InvalidSessionCookie, decode
 from ..sessions.cookie import COOKIE_SHAPE
 
@@ -72,7 +73,11 @@ def describe_token(value):
     """
     # Every purpose has a lifetime, so these are all the links' salts.
     for salt, setting in tokens.LIFETIMES.items():
-        report = {"salt": salt, "lifetime_setting": setting}
+        report = {
+            "salt": salt,
+            "link": LINK_REFUSALS[salt].name,
+            "lifetime_setting": setting,
+        }
         try:
             claims = tokens.read(salt, value)
         except tokens.BadLink as error:
@@ -81,4 +86,4 @@ def describe_token(value):
             continue
         claims_json = json.dumps(claims, indent=2, sort_keys=True, ensure_ascii=False)
         return {"kind": "valid", "json": claims_json, **report}
-    return {"kind": "none", "salt": None}
+    return {"kind": "none", "salt": None, "salts": list(tokens.LIFETIMES)}
