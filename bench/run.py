@@ -395,16 +395,25 @@ def cpu_seconds(server_pid, database_pid):
     return CpuSeconds(app_server, database, children.ru_utime + children.ru_stime)
 
 
+def cpu_used(before, after):
+    """The CPU seconds each process used between two :func:`cpu_seconds`."""
+    return CpuSeconds(*(end - start for start, end in zip(before, after, strict=True)))
+
+
 def cpu_per_request(runs, used):
     """Each process's CPU µs per request over ``runs``, and the machine's time.
 
-    The machine's time is every core's share of the runs' wall time: what
-    the processes did not use of it, the cores spent idle, or on others.
+    ``used`` holds the :class:`CpuSeconds` of each run. The machine's time
+    is every core's share of the runs' wall time: what the processes did
+    not use of it, the cores spent idle, or on others.
     """
     requests = sum(run.requests for run in runs)
     seconds = sum(run.requests / run.rps for run in runs)
     return {
-        **{name: value / requests * 1e6 for name, value in used._asdict().items()},
+        **{
+            name: sum(getattr(run_cpu, name) for run_cpu in used) / requests * 1e6
+            for name in CpuSeconds._fields
+        },
         "machine": os.cpu_count() * seconds / requests * 1e6,
     }
 
@@ -455,7 +464,7 @@ def load_routes(project, package, database_url, routes, load, database_pid=None)
             for route in routes.values():
                 apache_bench(base + route.path, 1, 2000, load.concurrency, route.cookie)
             runs = {name: [] for name in routes}
-            used = dict.fromkeys(routes, CpuSeconds(0, 0, 0))
+            used = {name: [] for name in routes}
             for _ in range(load.repeats):
                 for name, route in routes.items():
                     before = cpu_seconds(server.pid, database_pid)
@@ -469,14 +478,7 @@ def load_routes(project, package, database_url, routes, load, database_pid=None)
                         )
                     )
                     after = cpu_seconds(server.pid, database_pid)
-                    used[name] = CpuSeconds(
-                        *(
-                            total + end - start
-                            for total, start, end in zip(
-                                used[name], before, after, strict=True
-                            )
-                        )
-                    )
+                    used[name].append(cpu_used(before, after))
         except BaseException:
             log.seek(0)
             print(log.read()[-3000:], file=sys.stderr)
