@@ -254,6 +254,9 @@ def git(*args, cwd):
     return result.stdout
 
 
+CRUFT = Path(sys.executable).parent / "cruft"
+
+
 def first_commit_with_cruft_skip():
     """The oldest commit whose bakes tell cruft what to leave alone."""
     pyproject_template = "{{cookiecutter.project_slug}}/pyproject.toml"
@@ -301,9 +304,6 @@ def test_cruft_updates_an_older_bake_to_a_fresh_one_keeping_its_secret(tmp_path)
         if updated_files.get(name) != fresh_files.get(name)
     )
     assert differing == []
-
-
-CRUFT = Path(sys.executable).parent / "cruft"
 
 
 def cruft_bake(commit, folder):
